@@ -1,0 +1,88 @@
+package io.wasmflight.server;
+
+import io.wasmflight.server.internal.ModuleRegistry;
+import io.wasmflight.server.internal.WasmFlightProducer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * A running wasm-flight server. The caller owns the {@link BufferAllocator} (one root per
+ * process) and closes it after the server; closing it is the leak check.
+ *
+ * <pre>{@code
+ * try (BufferAllocator root = new RootAllocator();
+ *      WasmFlightServer server = WasmFlightServer.start(ServerConfig.defaults().withPort(0), root)) {
+ *   System.out.println(server.location());
+ * }
+ * }</pre>
+ */
+public final class WasmFlightServer implements AutoCloseable {
+  private final FlightServer flight;
+  private final WasmFlightProducer producer;
+  private final BufferAllocator allocator;
+
+  private WasmFlightServer(
+      FlightServer flight, WasmFlightProducer producer, BufferAllocator allocator) {
+    this.flight = flight;
+    this.producer = producer;
+    this.allocator = allocator;
+  }
+
+  /** Loads the persisted modules and starts serving. */
+  public static WasmFlightServer start(ServerConfig config, BufferAllocator parent) {
+    ModuleRegistry registry =
+        new ModuleRegistry(config.dataDir(), config.maxMemoryPages(), config.maxModuleBytes());
+    registry.loadPersisted();
+    BufferAllocator allocator = parent.newChildAllocator("wasm-flight-server", 0, Long.MAX_VALUE);
+    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config);
+    // A register body carries the module as base64 (4/3 of its size) plus a little JSON.
+    long maxMessage = Math.min(Integer.MAX_VALUE, config.maxModuleBytes() * 4 / 3 + (1 << 20));
+    FlightServer flight =
+        FlightServer.builder(
+                allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
+            .maxInboundMessageSize((int) maxMessage)
+            .build();
+    try {
+      flight.start();
+    } catch (IOException e) {
+      allocator.close();
+      throw new UncheckedIOException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    return new WasmFlightServer(flight, producer, allocator);
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int port() {
+    return flight.getPort();
+  }
+
+  /** The address clients connect to. */
+  public Location location() {
+    return flight.getLocation();
+  }
+
+  /** Registers a module directly (as the {@code register} action does); returns its JSON. */
+  public String register(String name, byte[] wasm) {
+    return producer.register(name, wasm);
+  }
+
+  /** Blocks until the server stops. */
+  public void awaitTermination() throws InterruptedException {
+    flight.awaitTermination();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    flight.shutdown();
+    if (!flight.awaitTermination(10, TimeUnit.SECONDS)) {
+      flight.close();
+    }
+    flight.close();
+    allocator.close();
+  }
+}

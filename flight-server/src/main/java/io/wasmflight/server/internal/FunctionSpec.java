@@ -1,0 +1,150 @@
+package io.wasmflight.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wasmflight.server.WasmFlightException;
+import io.wasmflight.server.internal.abi.ColumnType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * One function of a module's catalog (abi-v1.md section 4).
+ *
+ * @param output the declared output schema, or null when it depends on the input
+ * @param init the export receiving the session options, or null when the function takes none
+ */
+record FunctionSpec(String name, Kind kind, String export, String init, Schema output) {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+
+  /** Function kinds; only {@link #MAP} runs in ABI 1.0, the others are reserved. */
+  enum Kind {
+    MAP,
+    FILTER,
+    TABLE;
+
+    String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Parses the catalog JSON; every problem is a {@link WasmFlightException.ModuleRejected}. */
+  static List<FunctionSpec> parseCatalog(String json) {
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw rejected("wf_catalog is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+    }
+    if (root == null || !root.isObject() || !root.path("functions").isArray()) {
+      throw rejected("wf_catalog must be a JSON object with a 'functions' array");
+    }
+    List<FunctionSpec> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (JsonNode f : root.get("functions")) {
+      FunctionSpec spec = parseFunction(f);
+      if (!names.add(spec.name())) {
+        throw rejected("wf_catalog lists function '" + spec.name() + "' twice");
+      }
+      out.add(spec);
+    }
+    if (out.isEmpty()) {
+      throw rejected("wf_catalog lists no functions");
+    }
+    return List.copyOf(out);
+  }
+
+  private static FunctionSpec parseFunction(JsonNode f) {
+    if (!f.isObject()) {
+      throw rejected("wf_catalog: each function must be a JSON object");
+    }
+    String name = text(f, "name", true);
+    if (!NAME.matcher(name).matches()) {
+      throw rejected("wf_catalog: invalid function name '" + name + "'");
+    }
+    String kindText = text(f, "kind", true);
+    Kind kind;
+    try {
+      kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw rejected("function '" + name + "' has unknown kind '" + kindText
+          + "' (ABI 1.0 knows map; filter and table are reserved)");
+    }
+    String export = text(f, "export", true);
+    String init = text(f, "init", false);
+    Schema output = null;
+    JsonNode outputNode = f.get("output");
+    if (outputNode != null && !outputNode.isNull()) {
+      output = parseOutput(name, outputNode);
+    }
+    return new FunctionSpec(name, kind, export, init, output);
+  }
+
+  private static Schema parseOutput(String fn, JsonNode node) {
+    if (!node.isArray()) {
+      throw rejected("function '" + fn + "': 'output' must be an array of fields");
+    }
+    List<Field> fields = new ArrayList<>();
+    for (JsonNode f : node) {
+      if (!f.isObject()) {
+        throw rejected("function '" + fn + "': each output field must be an object");
+      }
+      String fieldName = text(f, "name", true);
+      String format = text(f, "format", true);
+      ColumnType type = ColumnType.ofFormat(format);
+      if (type == null) {
+        throw rejected("function '" + fn + "': output field '" + fieldName + "' has format '"
+            + format + "', which ABI 1.0 does not carry");
+      }
+      JsonNode nullable = f.get("nullable");
+      boolean isNullable = nullable == null || nullable.asBoolean(true);
+      fields.add(new Field(fieldName, new FieldType(isNullable, type.arrowType(), null), null));
+    }
+    return new Schema(fields);
+  }
+
+  private static String text(JsonNode f, String key, boolean required) {
+    JsonNode v = f.get(key);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw rejected("wf_catalog: a function is missing '" + key + "'");
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw rejected("wf_catalog: '" + key + "' must be a string");
+    }
+    return v.asText();
+  }
+
+  private static WasmFlightException rejected(String detail) {
+    return new WasmFlightException.ModuleRejected(detail);
+  }
+
+  /** The JSON description used by list/describe. */
+  ObjectNode toJson() {
+    ObjectNode o = Json.MAPPER.createObjectNode();
+    o.put("name", name);
+    o.put("kind", kind.wireName());
+    o.put("takes_options", init != null);
+    if (output == null) {
+      o.putNull("output");
+    } else {
+      ArrayNode fields = o.putArray("output");
+      for (Field field : output.getFields()) {
+        ObjectNode fo = fields.addObject();
+        fo.put("name", field.getName());
+        fo.put("format", ColumnType.ofArrowType(field.getType()).format());
+        fo.put("nullable", field.isNullable());
+      }
+    }
+    return o;
+  }
+}

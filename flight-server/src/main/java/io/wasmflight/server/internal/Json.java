@@ -1,0 +1,74 @@
+package io.wasmflight.server.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wasmflight.server.WasmFlightException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Set;
+
+/** Strict JSON for request bodies and descriptors: one shared mapper, precise errors. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  /** Parses {@code bytes} as a JSON object whose keys are all in {@code allowed}. */
+  static ObjectNode object(byte[] bytes, String what, Set<String> allowed) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(bytes);
+    } catch (java.io.IOException e) {
+      throw new WasmFlightException.BadRequest(what + " is not valid JSON: " + firstLine(e));
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new WasmFlightException.BadRequest(what + " is empty; expected a JSON object");
+    }
+    if (!node.isObject()) {
+      throw new WasmFlightException.BadRequest(
+          what + " must be a JSON object, got " + node.getNodeType().name().toLowerCase());
+    }
+    ObjectNode obj = (ObjectNode) node;
+    for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!allowed.contains(key)) {
+        throw new WasmFlightException.BadRequest(
+            what + " has unknown field '" + key + "'; allowed: " + String.join(", ",
+                allowed.stream().sorted().toList()));
+      }
+    }
+    return obj;
+  }
+
+  /** A required string field. */
+  static String requiredString(ObjectNode obj, String key, String what) {
+    JsonNode v = obj.get(key);
+    if (v == null || v.isNull()) {
+      throw new WasmFlightException.BadRequest(what + " is missing required field '" + key + "'");
+    }
+    if (!v.isTextual()) {
+      throw new WasmFlightException.BadRequest(what + " field '" + key + "' must be a string");
+    }
+    return v.asText();
+  }
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,146 @@
+package io.wasmflight.server.internal;
+
+import io.wasmflight.server.WasmFlightException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registered modules, persisted as {@code <dataDir>/modules/<name>.wasm} and loaded again at
+ * start. Lookups are lock-free; registrations and removals are serialized so the directory and the
+ * map always agree. Replacing a module affects new sessions only: running sessions hold their own
+ * instance.
+ */
+public final class ModuleRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(ModuleRegistry.class);
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}");
+
+  private final Path dir;
+  private final int capPages;
+  private final long maxModuleBytes;
+  private final ConcurrentHashMap<String, RegisteredModule> modules = new ConcurrentHashMap<>();
+
+  /** Registration outcome. */
+  record Registered(RegisteredModule module, boolean replaced) {}
+
+  public ModuleRegistry(Path dataDir, int capPages, long maxModuleBytes) {
+    this.dir = dataDir.resolve("modules");
+    this.capPages = capPages;
+    this.maxModuleBytes = maxModuleBytes;
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create module directory " + dir, e);
+    }
+  }
+
+  /** Loads every persisted module; a module that no longer validates is logged and skipped. */
+  public synchronized void loadPersisted() {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.wasm")) {
+      for (Path file : files) {
+        String fileName = file.getFileName().toString();
+        String name = fileName.substring(0, fileName.length() - ".wasm".length());
+        if (!NAME.matcher(name).matches()) {
+          continue;
+        }
+        try {
+          modules.put(name, RegisteredModule.load(name, Files.readAllBytes(file), capPages));
+          LOG.info("loaded module '{}' from {}", name, file);
+        } catch (WasmFlightException e) {
+          LOG.warn("skipping persisted module {}: {}", file, e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read module directory " + dir, e);
+    }
+  }
+
+  /** Validates, compiles, persists and publishes a module. */
+  synchronized Registered register(String name, byte[] wasm) {
+    checkName(name);
+    if (wasm.length > maxModuleBytes) {
+      throw new WasmFlightException.LimitExceeded("module is " + wasm.length
+          + " bytes; the limit is " + maxModuleBytes);
+    }
+    RegisteredModule existing = modules.get(name);
+    if (existing != null && existing.sha256().equals(RegisteredModule.sha256(wasm))) {
+      return new Registered(existing, false);
+    }
+    RegisteredModule module = RegisteredModule.load(name, wasm, capPages);
+    persist(name, wasm);
+    modules.put(name, module);
+    LOG.info("registered module '{}' ({} bytes, sha256 {})", name, wasm.length, module.sha256());
+    return new Registered(module, existing != null);
+  }
+
+  /** Removes a module; sessions already running keep their instance. */
+  synchronized RegisteredModule unregister(String name) {
+    RegisteredModule removed = modules.remove(name);
+    if (removed == null) {
+      throw notFound(name);
+    }
+    try {
+      Files.deleteIfExists(dir.resolve(name + ".wasm"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete module file of '" + name + "'", e);
+    }
+    LOG.info("unregistered module '{}'", name);
+    return removed;
+  }
+
+  RegisteredModule get(String name) {
+    RegisteredModule m = modules.get(name);
+    if (m == null) {
+      throw notFound(name);
+    }
+    return m;
+  }
+
+  List<RegisteredModule> list() {
+    List<RegisteredModule> all = new ArrayList<>(modules.values());
+    all.sort(Comparator.comparing(RegisteredModule::name));
+    return all;
+  }
+
+  private WasmFlightException notFound(String name) {
+    return new WasmFlightException.NotFound("no module named '" + name + "' is registered");
+  }
+
+  static void checkName(String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new WasmFlightException.BadRequest("invalid module name '" + name
+          + "': use 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)");
+    }
+  }
+
+  private void persist(String name, byte[] wasm) {
+    Path target = dir.resolve(name + ".wasm");
+    try {
+      Path tmp = Files.createTempFile(dir, name + ".", ".part");
+      try {
+        Files.write(tmp, wasm);
+        try {
+          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
+              StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot persist module '" + name + "' to " + target, e);
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package io.wasmflight.server.internal.abi;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.WasmException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.WasmModule;
+import io.wasmflight.server.WasmFlightException;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+/**
+ * One instance of a guest module with the ABI 1.0 exports resolved. Every call into the guest goes
+ * through {@link #invoke}, the one place where traps become {@link WasmFlightException}s. After
+ * any exception the instance must be dropped, never called again.
+ *
+ * <p>Not thread-safe: one per session.
+ */
+public final class GuestInstance {
+  private final Instance instance;
+  private final FlatMemory memory;
+  private final ExportFunction alloc;
+  private final ExportFunction free;
+  private final ExportFunction release;
+  private final ExportFunction lastError;
+
+  private GuestInstance(Instance instance, FlatMemory memory) {
+    this.instance = instance;
+    this.memory = memory;
+    this.alloc = instance.export(AbiV1.ALLOC);
+    this.free = instance.export(AbiV1.FREE);
+    this.release = instance.export(AbiV1.RELEASE);
+    this.lastError = instance.export(AbiV1.LAST_ERROR);
+  }
+
+  /**
+   * Instantiates a module (running its start function).
+   *
+   * @param machineFactory the compiled machine factory, or null for the interpreter
+   * @param capPages the most memory pages this instance may use
+   */
+  public static GuestInstance instantiate(
+      WasmModule module, Function<Instance, Machine> machineFactory, int capPages) {
+    FlatMemory[] created = new FlatMemory[1];
+    Instance.Builder builder =
+        Instance.builder(module)
+            .withMemoryFactory(
+                limits -> {
+                  created[0] = new FlatMemory(limits, capPages);
+                  return created[0];
+                });
+    if (machineFactory != null) {
+      builder.withMachineFactory(machineFactory);
+    }
+    Instance instance;
+    try {
+      instance = builder.build();
+    } catch (FlatMemory.MemoryCapExceeded e) {
+      throw new WasmFlightException.LimitExceeded(e.getMessage());
+    } catch (ChicoryException | WasmException e) {
+      throw new WasmFlightException.GuestTrap(
+          "instantiation failed: " + describe(e, created[0]), e);
+    } catch (StackOverflowError e) {
+      throw new WasmFlightException.GuestTrap("instantiation failed: call stack exhausted", e);
+    }
+    if (created[0] == null) {
+      throw new WasmFlightException.ModuleRejected("module has no memory");
+    }
+    return new GuestInstance(instance, created[0]);
+  }
+
+  public FlatMemory memory() {
+    return memory;
+  }
+
+  /** An exported function, looked up once by the caller and reused. */
+  public ExportFunction export(String name) {
+    return instance.export(name);
+  }
+
+  /**
+   * Calls a guest export; traps become {@link WasmFlightException.GuestTrap}, or {@link
+   * WasmFlightException.LimitExceeded} when the trap followed a refused memory growth.
+   */
+  public long[] invoke(ExportFunction function, long... args) {
+    try {
+      return function.apply(args);
+    } catch (ChicoryException | WasmException e) {
+      throw trap(e);
+    } catch (StackOverflowError e) {
+      throw new WasmFlightException.GuestTrap("call stack exhausted", e);
+    }
+  }
+
+  private WasmFlightException trap(Exception e) {
+    if (memory.growRefusedByCap()) {
+      return new WasmFlightException.LimitExceeded(
+          "guest memory limit of "
+              + memory.maximumPages()
+              + " pages ("
+              + ((long) memory.maximumPages() * 64 / 1024)
+              + " MiB) reached; the guest then trapped: "
+              + describe(e, memory),
+          e);
+    }
+    return new WasmFlightException.GuestTrap(describe(e, memory), e);
+  }
+
+  private static String describe(Exception e, FlatMemory memory) {
+    if (e instanceof WasmException) {
+      return "uncaught wasm exception";
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Calls an export returning one i32. */
+  public int callInt(ExportFunction function, long... args) {
+    long[] r = invoke(function, args);
+    return (int) r[0];
+  }
+
+  /** {@code wf_alloc}; a null result is {@link WasmFlightException.GuestOutOfMemory}. */
+  public int alloc(long size, int align) {
+    if (size > Integer.MAX_VALUE) {
+      throw new WasmFlightException.LimitExceeded(
+          "cannot place " + size + " bytes in 32-bit guest memory");
+    }
+    int ptr = callInt(alloc, size, align);
+    if (ptr == 0) {
+      if (memory.growRefusedByCap()) {
+        throw new WasmFlightException.LimitExceeded(
+            "guest memory limit of " + memory.maximumPages() + " pages reached while the host "
+                + "allocated " + size + " bytes for the input");
+      }
+      throw new WasmFlightException.GuestOutOfMemory(
+          "wf_alloc(" + size + ", " + align + ") returned null");
+    }
+    if (!memory.inBounds(Integer.toUnsignedLong(ptr), size) || (ptr & (align - 1)) != 0) {
+      throw new WasmFlightException.AbiViolation(
+          "wf_alloc(" + size + ", " + align + ") returned an invalid pointer "
+              + Integer.toUnsignedString(ptr));
+    }
+    return ptr;
+  }
+
+  /** {@code wf_free}. */
+  public void free(int ptr, long size, int align) {
+    invoke(free, ptr, size, align);
+  }
+
+  /** {@code wf_release} on the output slots. */
+  public void release(int schemaPtr, int arrayPtr) {
+    invoke(release, schemaPtr, arrayPtr);
+  }
+
+  /** {@code wf_abi_version}. */
+  public int abiVersion() {
+    return callInt(export(AbiV1.ABI_VERSION));
+  }
+
+  /** The catalog JSON text. */
+  public String catalogJson() {
+    return readPacked(invoke(export(AbiV1.CATALOG))[0], AbiV1.MAX_CATALOG_BYTES, "wf_catalog");
+  }
+
+  /** The guest's last error message, or a placeholder when it gives none. */
+  public String lastError() {
+    long packed;
+    try {
+      packed = invoke(lastError)[0];
+    } catch (WasmFlightException e) {
+      return "(wf_last_error failed: " + e.detail() + ")";
+    }
+    if (packed == 0) {
+      return "(the guest gave no message)";
+    }
+    try {
+      return readPacked(packed, AbiV1.MAX_ERROR_MESSAGE_BYTES, "wf_last_error");
+    } catch (WasmFlightException.AbiViolation e) {
+      return "(" + e.detail() + ")";
+    }
+  }
+
+  /** Reads a {@code (len << 32) | ptr} string, truncated to {@code maxBytes}. */
+  private String readPacked(long packed, int maxBytes, String what) {
+    long ptr = packed & 0xFFFF_FFFFL;
+    long len = packed >>> 32;
+    if (!memory.inBounds(ptr, len)) {
+      throw new WasmFlightException.AbiViolation(
+          what + " returned a string outside memory (ptr " + ptr + ", len " + len + ")");
+    }
+    int n = (int) Math.min(len, maxBytes);
+    return new String(memory.array(), (int) ptr, n, StandardCharsets.UTF_8);
+  }
+}

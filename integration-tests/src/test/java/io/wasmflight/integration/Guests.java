@@ -1,0 +1,52 @@
+package io.wasmflight.integration;
+
+import com.dylibso.chicory.wabt.Wat2Wasm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Test guests: the Rust SDK examples, built from source by {@code guest-sdk-rust/build-examples.sh}
+ * during the Maven build, and WAT fixtures under {@code src/test/resources/guests/}, compiled here
+ * with Chicory's wat2wasm.
+ */
+final class Guests {
+  private static final ConcurrentHashMap<String, byte[]> CACHE = new ConcurrentHashMap<>();
+
+  private Guests() {}
+
+  /** A Rust example by crate name (e.g. {@code add_one}). */
+  static byte[] rust(String example) {
+    String dir = System.getProperty("wasmflight.examples.dir");
+    if (dir == null) {
+      throw new IllegalStateException("wasmflight.examples.dir is not set; run the tests with "
+          + "Maven, which builds the Rust examples first");
+    }
+    Path file = Path.of(dir, example + ".wasm");
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Rust example " + file + " was not built", e);
+    }
+  }
+
+  /** A WAT fixture, e.g. {@code good/echo} or {@code hostile/loop}, compiled once. */
+  static byte[] wat(String name) {
+    return CACHE.computeIfAbsent(name, n -> Wat2Wasm.parse(watSource(n)));
+  }
+
+  static String watSource(String name) {
+    try (InputStream in = Guests.class.getResourceAsStream("/guests/" + name + ".wat")) {
+      if (in == null) {
+        throw new IllegalArgumentException("no fixture guests/" + name + ".wat");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
