@@ -5,7 +5,7 @@
   (memory (export "memory") 2)
   ;; bump allocator: never frees
   (global $heap (mut i32) (i32.const 4096))
-  (data (i32.const 16) "{\"functions\":[{\"name\":\"echo\",\"kind\":\"map\",\"export\":\"wf_fn_echo\"}]}")
+  (data (i32.const 16) "{\"functions\":[{\"name\":\"echo\",\"kind\":\"map\",\"export\":\"wf_fn_echo\"}]}\00")
   (func (export "wf_abi_version") (result i32) (i32.const 65536))
   (func (export "wf_alloc") (param $size i32) (param $align i32) (result i32)
     (local $p i32) (local $end i32)
@@ -26,8 +26,18 @@
     (global.set $heap (local.get $end))
     (local.get $p))
   (func (export "wf_free") (param i32 i32 i32))
+  (func $strlen (param $p i32) (result i32)
+    (local $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $n))
+  ;; the catalog is NUL-terminated so that edited copies (BadRequestTest) stay valid
   (func (export "wf_catalog") (result i64)
-    (i64.or (i64.shl (i64.const 66) (i64.const 32)) (i64.const 16)))
+    (i64.or (i64.shl (i64.extend_i32_u (call $strlen (i32.const 16))) (i64.const 32))
+            (i64.const 16)))
   (func (export "wf_last_error") (result i64) (i64.const 0))
   (func (export "wf_release") (param $s i32) (param $a i32)
     (i32.store offset=40 (local.get $s) (i32.const 0))

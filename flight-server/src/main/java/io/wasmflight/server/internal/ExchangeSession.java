@@ -67,7 +67,7 @@ final class ExchangeSession {
       InputWriter input = null;
       boolean started = false;
       batch = 0;
-      while (reader.next()) {
+      while (nextBatch(reader)) {
         backpressure.checkCancelled();
         VectorSchemaRoot in = reader.getRoot();
         if (input == null) {
@@ -96,6 +96,24 @@ final class ExchangeSession {
         return;
       }
       listener.completed();
+    }
+  }
+
+  /**
+   * {@code reader.next()}, with a batch that does not fit the stream's schema reported as a bad
+   * request. Arrow Java's reader cannot surface a second schema message: a client that changes
+   * the schema mid-stream makes it load the next batch with the wrong layout, which fails here.
+   */
+  private boolean nextBatch(FlightStream reader) {
+    try {
+      boolean more = reader.next();
+      if (more) {
+        SchemaChangeGuard.check(reader, batch);
+      }
+      return more;
+    } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+      throw new WasmFlightException.BadRequest("input batch " + batch + " could not be read: "
+          + e.getMessage() + " (did the input schema change mid-stream?)", e);
     }
   }
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: Java unit and integration tests (Maven; builds the Rust example guests,
+# installing the wasm32 target if missing), the Rust SDK's own tests, and the pyarrow client
+# suite (in .venv, created with pyarrow and pytest if missing).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
+wf_find_jdk
+wf_require_maven
+cd "$WF_ROOT"
+wf_log "JDK $WF_JAVA_MAJOR at $JAVA_HOME"
+
+wf_log "Rust guest SDK tests"
+bash guest-sdk-rust/test-sdk.sh
+
+wf_log "Java tests (mvn verify)"
+mvn -B -ntp verify
+
+wf_log "pyarrow client tests"
+wf_ensure_venv
+export WASM_FLIGHT_EXAMPLES_DIR="$WF_ROOT/integration-tests/target/wasm-examples"
+"$WF_ROOT/.venv/bin/python" -m pytest -q integration-tests/python

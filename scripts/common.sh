@@ -1,0 +1,77 @@
+# Shared helpers for the wasm-flight scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+WF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+wf_log() { printf '[wasm-flight] %s\n' "$*" >&2; }
+wf_die() { printf '[wasm-flight] error: %s\n' "$*" >&2; exit 1; }
+
+# Major version of a java binary ("17", "21", "25"), or empty.
+wf_java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n1
+}
+
+# Sets JAVA_HOME to a JDK 21+ (JAVA_HOME if good, else java on PATH, else the newest under the
+# usual JVM folders) and puts it first on PATH. JDK 11-17 miscompile large Chicory-compiled
+# modules, so there is no fallback to them.
+wf_find_jdk() {
+  local candidates=() c major best="" best_major=0
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+  if command -v java >/dev/null 2>&1; then
+    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
+  fi
+  for c in /usr/lib/jvm/* /opt/java/* /opt/jdk* /usr/local/lib/jvm/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+    [ -d "$c" ] && candidates+=("$c")
+  done
+  for c in "${candidates[@]}"; do
+    [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    major="$(wf_java_major "$c/bin/java")"
+    [ -n "$major" ] || continue
+    if [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
+      best="$c"; best_major="$major"
+    fi
+  done
+  if [ -z "$best" ]; then
+    wf_die "no JDK 21 or newer found (looked at JAVA_HOME, PATH and /usr/lib/jvm). wasm-flight needs JDK 21+: install one (e.g. Temurin 21 or 25) and set JAVA_HOME."
+  fi
+  export JAVA_HOME="$best"
+  export PATH="$JAVA_HOME/bin:$PATH"
+  WF_JAVA_MAJOR="$best_major"
+}
+
+# JVM flags the server needs on this JDK (see shared notes: Arrow on 17+, Netty 4.2 on 23+).
+wf_jvm_flags() {
+  local flags=(--add-opens=java.base/java.nio=ALL-UNNAMED)
+  if [ "${WF_JAVA_MAJOR:-0}" -ge 23 ]; then
+    flags+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+  fi
+  printf '%s\n' "${flags[@]}"
+}
+
+wf_require_maven() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    wf_log "installing Maven (apt-get)"
+    apt-get update -qq >/dev/null && apt-get install -y -qq maven >/dev/null
+  fi
+  command -v mvn >/dev/null 2>&1 || wf_die "Maven (mvn) is required: install Apache Maven 3.8+"
+}
+
+# Creates or repairs the Python venv used by the client tests (.venv, with pyarrow and pytest).
+wf_ensure_venv() {
+  local venv="$WF_ROOT/.venv"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pyarrow.flight, pytest' 2>/dev/null; then
+    return 0
+  fi
+  local py
+  py="$(command -v python3 || true)"
+  [ -n "$py" ] || wf_die "python3 is required for the client tests"
+  if [ ! -x "$venv/bin/python" ]; then
+    wf_log "creating Python venv in .venv"
+    "$py" -m venv "$venv" || wf_die "cannot create a venv (on Debian: apt-get install python3-venv)"
+  fi
+  wf_log "installing pyarrow and pytest into .venv (an unreachable default index may print retry warnings first)"
+  "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -r "$WF_ROOT/integration-tests/python/requirements.txt" \
+    || wf_die "pip could not install pyarrow/pytest"
+}
