@@ -9,7 +9,8 @@ wf_require_maven
 cd "$WF_ROOT"
 wf_log "JDK $WF_JAVA_MAJOR at $JAVA_HOME"
 
-wf_log "Rust guest SDK tests"
+wf_log "Rust guest SDK: example guests for wasm32 (installs the target if missing), then native tests"
+bash guest-sdk-rust/build-examples.sh
 bash guest-sdk-rust/test-sdk.sh
 
 wf_log "Java tests (mvn verify)"
