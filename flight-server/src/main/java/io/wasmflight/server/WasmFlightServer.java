@@ -71,6 +71,14 @@ public final class WasmFlightServer implements AutoCloseable {
     return producer.register(name, wasm);
   }
 
+  /**
+   * Makes a Java function reachable with DoExchange at {@code [module, function]}, unsandboxed.
+   * For benchmarks and built-ins ({@link NativeFunction#ECHO}); not persisted.
+   */
+  public void registerNative(String module, String function, NativeFunction f) {
+    producer.registerNative(module, function, f);
+  }
+
   /** Blocks until the server stops. */
   public void awaitTermination() throws InterruptedException {
     flight.awaitTermination();

@@ -3,6 +3,7 @@ package io.wasmflight.integration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wasmflight.server.NativeFunction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,18 +90,21 @@ class EchoExchangeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"aot", "interpreter"})
+  @ValueSource(strings = {"aot", "interpreter", "native"})
   void everyTypeComesBackUnchanged(String engine) throws Exception {
     try (TestServer s = TestServer.start();
         VectorSchemaRoot in = VectorSchemaRoot.create(allTypes(), s.allocator);
         VectorSchemaRoot expected = VectorSchemaRoot.create(allTypes(), s.allocator)) {
       s.register("echo", Guests.wat("good/echo"));
+      s.registerNative("builtin", "echo", NativeFunction.ECHO);
+      FlightDescriptor descriptor = engine.equals("native")
+          ? FlightDescriptor.path("builtin", "echo")
+          : FlightDescriptor.command(("{\"module\":\"echo\",\"function\":\"echo\","
+              + "\"engine\":\"" + engine + "\"}").getBytes(StandardCharsets.UTF_8));
       int[] sizes = {5, 0, 1000, 1, 64, 4097};
       List<Integer> mismatches = new ArrayList<>();
       int[] seen = {0};
-      Exchange.Outcome o = Exchange.run(s.client(),
-          FlightDescriptor.command(("{\"module\":\"echo\",\"function\":\"echo\",\"engine\":\""
-              + engine + "\"}").getBytes(StandardCharsets.UTF_8)),
+      Exchange.Outcome o = Exchange.run(s.client(), descriptor,
           in, sizes.length, i -> fill(in, sizes[i], i),
           out -> {
             int i = seen[0]++;

@@ -89,6 +89,11 @@ final class TestServer implements AutoCloseable {
     return out;
   }
 
+  /** Adds a native function to the running server. */
+  void registerNative(String module, String function, io.wasmflight.server.NativeFunction f) {
+    server.registerNative(module, function, f);
+  }
+
   /** Registers a module from its bytes. */
   JsonNode register(String name, byte[] wasm) {
     try {

@@ -1,15 +1,8 @@
 package io.wasmflight.server.internal;
 
-import com.dylibso.chicory.runtime.ExportFunction;
-import io.wasmflight.server.Engine;
-import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
-import io.wasmflight.server.internal.abi.AbiV1;
-import io.wasmflight.server.internal.abi.GuestInstance;
-import io.wasmflight.server.internal.abi.InputWriter;
-import io.wasmflight.server.internal.abi.OutputReader;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -17,68 +10,52 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * One DoExchange: a fresh guest instance, input batches written into it, one call per batch, the
- * output validated, copied and streamed back with backpressure. The instance, its memory and the
- * exchange's Arrow allocator live exactly as long as this call.
+ * One DoExchange: a named child allocator, a {@link BatchStep} (a fresh guest instance, or a
+ * native function) applied to every input batch, and the output streamed back with
+ * backpressure. Everything the session holds lives exactly as long as this call.
  */
 final class ExchangeSession {
   private static final AtomicLong IDS = new AtomicLong();
 
-  private final RegisteredModule module;
-  private final FunctionSpec function;
-  private final Engine engine;
-  private final String options;
-  private final ServerConfig config;
-  private final String where;
-  private long batch;
+  private final String name;
+  private final long allocatorLimit;
+  private long batch = -1;
 
-  ExchangeSession(RegisteredModule module, FunctionSpec function, Engine engine, String options,
-      ServerConfig config) {
-    this.module = module;
-    this.function = function;
-    this.engine = engine;
-    this.options = options;
-    this.config = config;
-    this.where = module.name() + "/" + function.name() + " (" + engine.wireName() + ")";
+  /**
+   * @param name "module/function (engine)", used in errors and the allocator name
+   */
+  ExchangeSession(String name, long allocatorLimit) {
+    this.name = name;
+    this.allocatorLimit = allocatorLimit;
   }
 
-  /** Location for error messages: module/function, engine and batch index when known. */
+  /** Location for error messages: the function and, once streaming, the batch index. */
   String where() {
-    return batch < 0 ? where : where + " at batch " + batch;
+    return batch < 0 ? name : name + " at batch " + batch;
   }
 
   /** Runs the exchange to completion; throws on failure (the caller reports it). */
-  void run(BufferAllocator parent, FlightStream reader, ServerStreamListener listener) {
+  void run(BufferAllocator parent, FlightStream reader, ServerStreamListener listener,
+      Function<BufferAllocator, BatchStep> openStep) {
     Backpressure backpressure = new Backpressure(listener);
-    batch = -1;
-    String allocatorName = "exchange-" + IDS.incrementAndGet() + "-" + module.name() + "/"
-        + function.name();
-    GuestInstance guest = module.instantiate(engine, config.maxMemoryPages());
-    try (BufferAllocator allocator =
-            parent.newChildAllocator(allocatorName, 0, config.exchangeMemoryLimit());
-        OutputReader output = new OutputReader(
-            guest, allocator, config.maxOutputBytesPerBatch(), function.output())) {
-      ExportFunction entry = guest.export(function.export());
-      if (function.init() != null) {
-        init(guest);
-      }
-      int outSchema = guest.alloc(AbiV1.Schema.SIZE + AbiV1.Array.SIZE, AbiV1.Array.ALIGN);
-      int outArray = outSchema + AbiV1.Schema.SIZE;
-      InputWriter input = null;
+    try (BufferAllocator allocator = parent.newChildAllocator(
+            "exchange-" + IDS.incrementAndGet() + " " + name, 0, allocatorLimit);
+        BatchStep step = openStep.apply(allocator)) {
+      Schema inputSchema = null;
       boolean started = false;
       batch = 0;
       while (nextBatch(reader)) {
         backpressure.checkCancelled();
         VectorSchemaRoot in = reader.getRoot();
-        if (input == null) {
-          input = new InputWriter(guest, in.getSchema());
-        } else if (!input.schema().equals(in.getSchema())) {
+        if (inputSchema == null) {
+          inputSchema = in.getSchema();
+        } else if (!inputSchema.equals(in.getSchema())) {
           throw new WasmFlightException.BadRequest("input schema changed at batch " + batch
-              + ": the session started with " + input.schema() + ", now " + in.getSchema());
+              + ": the session started with " + inputSchema + ", now " + in.getSchema());
         }
-        VectorSchemaRoot out = call(guest, entry, input, in, output, outSchema, outArray);
+        VectorSchemaRoot out = step.apply(in);
         if (!started) {
-          listener.setUseZeroCopy(false); // the output root's buffers are reused per batch
+          listener.setUseZeroCopy(false); // output roots are reused for the next batch
           listener.start(out);
           started = true;
         }
@@ -88,12 +65,11 @@ final class ExchangeSession {
       }
       if (!started) {
         // No batch arrived: still start the stream with the best schema we can know.
-        Schema schema = emptyStreamSchema(reader, guest, entry, output, outSchema, outArray);
+        Schema schema = step.emptyStreamSchema(reader.hasRoot() ? reader.getRoot().getSchema()
+            : null);
         try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator)) {
           listener.start(empty);
-          listener.completed();
         }
-        return;
       }
       listener.completed();
     }
@@ -102,7 +78,8 @@ final class ExchangeSession {
   /**
    * {@code reader.next()}, with a batch that does not fit the stream's schema reported as a bad
    * request. Arrow Java's reader cannot surface a second schema message: a client that changes
-   * the schema mid-stream makes it load the next batch with the wrong layout, which fails here.
+   * the schema mid-stream makes it load the next batch with the wrong layout, which fails here,
+   * or into a root the server never sees, which {@link SchemaChangeGuard} catches.
    */
   private boolean nextBatch(FlightStream reader) {
     try {
@@ -114,55 +91,6 @@ final class ExchangeSession {
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
       throw new WasmFlightException.BadRequest("input batch " + batch + " could not be read: "
           + e.getMessage() + " (did the input schema change mid-stream?)", e);
-    }
-  }
-
-  private void init(GuestInstance guest) {
-    byte[] json = options.getBytes(StandardCharsets.UTF_8);
-    int ptr = guest.alloc(json.length, 1);
-    guest.memory().write(ptr, json, 0, json.length);
-    int status = guest.callInt(guest.export(function.init()), ptr, json.length);
-    checkStatus(guest, status, function.init());
-    guest.free(ptr, json.length, 1);
-  }
-
-  private VectorSchemaRoot call(GuestInstance guest, ExportFunction entry, InputWriter input,
-      VectorSchemaRoot in, OutputReader output, int outSchema, int outArray) {
-    input.write(in);
-    guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
-    int status = guest.callInt(entry, input.schemaPtr(), input.arrayPtr(), outSchema, outArray);
-    checkStatus(guest, status, function.export());
-    VectorSchemaRoot out = output.read(outSchema, outArray, in.getRowCount());
-    guest.release(outSchema, outArray);
-    return out;
-  }
-
-  /**
-   * The schema for a stream without batches: the input schema run through the guest with zero
-   * rows when the client sent one, else the declared output, else an empty schema.
-   */
-  private Schema emptyStreamSchema(FlightStream reader, GuestInstance guest, ExportFunction entry,
-      OutputReader output, int outSchema, int outArray) {
-    if (reader.hasRoot()) {
-      VectorSchemaRoot in = reader.getRoot();
-      if (in.getRowCount() == 0) {
-        InputWriter input = new InputWriter(guest, in.getSchema());
-        return call(guest, entry, input, in, output, outSchema, outArray).getSchema();
-      }
-    }
-    return function.output() != null ? function.output() : new Schema(java.util.List.of());
-  }
-
-  private static void checkStatus(GuestInstance guest, int status, String export) {
-    switch (status) {
-      case AbiV1.WF_OK -> { }
-      case AbiV1.WF_ERR_INVALID_INPUT ->
-          throw new WasmFlightException.GuestRejectedInput(guest.lastError());
-      case AbiV1.WF_ERR_EXECUTION -> throw new WasmFlightException.GuestError(guest.lastError());
-      case AbiV1.WF_ERR_OUT_OF_MEMORY ->
-          throw new WasmFlightException.GuestOutOfMemory(guest.lastError());
-      default -> throw new WasmFlightException.AbiViolation(
-          export + " returned unknown status " + status);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.wasmflight.server.internal;
 
+import io.wasmflight.server.NativeFunction;
 import io.wasmflight.server.WasmFlightException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +31,7 @@ public final class ModuleRegistry {
   private final int capPages;
   private final long maxModuleBytes;
   private final ConcurrentHashMap<String, RegisteredModule> modules = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, NativeFunction> natives = new ConcurrentHashMap<>();
 
   /** Registration outcome. */
   record Registered(RegisteredModule module, boolean replaced) {}
@@ -97,6 +99,17 @@ public final class ModuleRegistry {
     }
     LOG.info("unregistered module '{}'", name);
     return removed;
+  }
+
+  /** Adds a Java function reachable as {@code module/function} (not persisted, not listed). */
+  public void registerNative(String module, String function, NativeFunction f) {
+    checkName(module);
+    natives.put(module + "/" + function, f);
+  }
+
+  /** The native function at {@code module/function}, or null. */
+  NativeFunction nativeFunction(String module, String function) {
+    return natives.get(module + "/" + function);
   }
 
   RegisteredModule get(String name) {

@@ -3,6 +3,7 @@ package io.wasmflight.server.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.Engine;
+import io.wasmflight.server.NativeFunction;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import java.util.Base64;
@@ -53,6 +54,11 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     this.allocator = allocator;
     this.registry = registry;
     this.config = config;
+  }
+
+  /** Adds a native function (see {@link NativeFunction}). */
+  public void registerNative(String module, String function, NativeFunction f) {
+    registry.registerNative(module, function, f);
   }
 
   /** Registers a module outside of Flight (used for --register at start). */
@@ -184,6 +190,17 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     ExchangeSession session = null;
     try {
       ExchangeRequest req = ExchangeRequest.parse(reader.getDescriptor());
+      NativeFunction nativeFunction = registry.nativeFunction(req.module(), req.function());
+      if (nativeFunction != null) {
+        if (req.hasOptions()) {
+          throw new WasmFlightException.BadRequest("native function '" + req.module() + "/"
+              + req.function() + "' takes no options");
+        }
+        session = new ExchangeSession(req.module() + "/" + req.function() + " (native)",
+            config.exchangeMemoryLimit());
+        session.run(allocator, reader, listener, a -> new NativeStep(nativeFunction, a));
+        return;
+      }
       RegisteredModule module = registry.get(req.module());
       FunctionSpec function = module.function(req.function());
       if (function.kind() != FunctionSpec.Kind.MAP) {
@@ -196,8 +213,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
             + function.name() + "' takes no options, got " + req.options());
       }
       Engine engine = req.engine() != null ? req.engine() : config.defaultEngine();
-      session = new ExchangeSession(module, function, engine, req.options(), config);
-      session.run(allocator, reader, listener);
+      session = new ExchangeSession(
+          module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
+          config.exchangeMemoryLimit());
+      session.run(allocator, reader, listener, a -> new GuestStep(
+          module.instantiate(engine, config.maxMemoryPages()), function, req.options(), a,
+          config.maxOutputBytesPerBatch()));
     } catch (Throwable t) {
       if (t instanceof WasmFlightException e && session != null) {
         e.at(session.where());

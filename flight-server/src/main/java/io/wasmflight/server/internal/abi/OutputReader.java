@@ -57,6 +57,11 @@ public final class OutputReader implements AutoCloseable {
     this.declared = declared;
   }
 
+  /** The allocator output vectors come from. */
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
   /** The root of the last batch read, or null before the first. */
   public VectorSchemaRoot root() {
     return root;
