@@ -18,5 +18,6 @@ mvn -B -ntp verify
 
 wf_log "pyarrow client tests"
 wf_ensure_venv
+wf_ensure_wabt
 export WASM_FLIGHT_EXAMPLES_DIR="$WF_ROOT/integration-tests/target/wasm-examples"
 "$WF_ROOT/.venv/bin/python" -m pytest -q integration-tests/python

@@ -58,6 +58,16 @@ wf_require_maven() {
   command -v mvn >/dev/null 2>&1 || wf_die "Maven (mvn) is required: install Apache Maven 3.8+"
 }
 
+# wat2wasm (Debian's wabt) for the pyarrow suite's WAT guests; the Java tests use Chicory's.
+wf_ensure_wabt() {
+  command -v wat2wasm >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    wf_log "installing wabt (wat2wasm) with apt-get"
+    { apt-get update -qq && apt-get install -y -qq wabt; } >/dev/null 2>&1 || true
+  fi
+  command -v wat2wasm >/dev/null 2>&1 || wf_log "warning: wat2wasm not found; the pyarrow tests that need WAT guests will be skipped (install wabt)"
+}
+
 # Creates or repairs the Python venv used by the client tests (.venv, with pyarrow and pytest).
 wf_ensure_venv() {
   local venv="$WF_ROOT/.venv"

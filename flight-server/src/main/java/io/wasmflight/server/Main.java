@@ -22,6 +22,9 @@ public final class Main {
         --help                   this text
       """;
 
+  private static final java.util.Set<String> OPTIONS = java.util.Set.of(
+      "--host", "--port", "--data-dir", "--engine", "--max-memory-pages", "--register");
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -32,6 +35,9 @@ public final class Main {
       if (a.equals("--help") || a.equals("-h")) {
         System.out.print(USAGE);
         return;
+      }
+      if (!OPTIONS.contains(a)) {
+        fail("unknown option " + a);
       }
       if (i + 1 >= args.length) {
         fail("option " + a + " needs a value");

@@ -186,6 +186,21 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   }
 
   @Override
+  public void getStream(CallContext context, org.apache.arrow.flight.Ticket ticket,
+      ServerStreamListener listener) {
+    listener.error(ErrorMapping.toFlight(new WasmFlightException.Unsupported(
+        "DoGet is not supported: functions are called with DoExchange")));
+  }
+
+  @Override
+  public Runnable acceptPut(CallContext context, FlightStream flightStream,
+      StreamListener<org.apache.arrow.flight.PutResult> ackStream) {
+    throw ErrorMapping.toFlight(new WasmFlightException.Unsupported(
+        "DoPut is not supported: modules are registered with DoAction(\"register\") and "
+            + "functions are called with DoExchange"));
+  }
+
+  @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
     ExchangeSession session = null;
     try {
