@@ -18,12 +18,15 @@ public final class Main {
                                  (default $WASM_FLIGHT_DATA_DIR or ~/.wasm-flight)
         --engine aot|interpreter default engine for exchanges (default aot)
         --max-memory-pages N     cap on a session's guest memory in 64 KiB pages (default 16384)
+        --call-timeout-ms N      CPU-time limit of one guest call (one batch) (default 30000)
+        --session-timeout-ms N   limit on a whole session, 0 = none (default 0)
         --register NAME=FILE     register FILE as module NAME at start (repeatable)
         --help                   this text
       """;
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of(
-      "--host", "--port", "--data-dir", "--engine", "--max-memory-pages", "--register");
+      "--host", "--port", "--data-dir", "--engine", "--max-memory-pages", "--register",
+      "--call-timeout-ms", "--session-timeout-ms");
 
   private Main() {}
 
@@ -49,6 +52,10 @@ public final class Main {
         case "--data-dir" -> config = config.withDataDir(Path.of(v));
         case "--engine" -> config = config.withDefaultEngine(Engine.parse(v));
         case "--max-memory-pages" -> config = config.withMaxMemoryPages(parseInt(a, v));
+        case "--call-timeout-ms" ->
+            config = config.withCallTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
+        case "--session-timeout-ms" ->
+            config = config.withSessionTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
         case "--register" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {

@@ -1,11 +1,13 @@
 package io.wasmflight.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Server settings. Immutable; every {@code withX} returns a copy. Defaults are safe for a shared
- * server: see {@code proto-docs/flight-protocol.md} ("Limits") for what each one bounds.
+ * Server settings. Immutable; every {@code withX} returns a validated copy. Defaults are safe for
+ * a shared server; {@code proto-docs/errors.md} ("Limits") says what each limit bounds and what a
+ * client sees when it is hit. An exchange may ask for lower limits, never higher ones.
  */
 public final class ServerConfig {
   /** Default data directory: {@code $WASM_FLIGHT_DATA_DIR}, else {@code ~/.wasm-flight}. */
@@ -17,48 +19,51 @@ public final class ServerConfig {
     return Path.of(System.getProperty("user.home"), ".wasm-flight");
   }
 
-  private final String host;
-  private final int port;
-  private final Path dataDir;
-  private final Engine defaultEngine;
-  private final int maxMemoryPages;
-  private final long maxModuleBytes;
-  private final long maxOutputBytesPerBatch;
-  private final long exchangeMemoryLimit;
+  private String host = "127.0.0.1";
+  private int port = 8815;
+  private Path dataDir;
+  private Engine defaultEngine = Engine.AOT;
+  private int maxMemoryPages = 16384;
+  private long maxModuleBytes = 64L << 20;
+  private long maxOutputBytesPerBatch = 512L << 20;
+  private long exchangeMemoryLimit = 2L << 30;
+  private Duration callTimeout = Duration.ofSeconds(30);
+  private Duration sessionTimeout = Duration.ZERO;
+  private Duration compileTimeout = Duration.ofSeconds(60);
 
-  private ServerConfig(
-      String host,
-      int port,
-      Path dataDir,
-      Engine defaultEngine,
-      int maxMemoryPages,
-      long maxModuleBytes,
-      long maxOutputBytesPerBatch,
-      long exchangeMemoryLimit) {
-    this.host = Objects.requireNonNull(host, "host");
-    this.port = port;
-    this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
-    this.defaultEngine = Objects.requireNonNull(defaultEngine, "defaultEngine");
-    this.maxMemoryPages = maxMemoryPages;
-    this.maxModuleBytes = maxModuleBytes;
-    this.maxOutputBytesPerBatch = maxOutputBytesPerBatch;
-    this.exchangeMemoryLimit = exchangeMemoryLimit;
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port out of range: " + port);
-    }
-    if (maxMemoryPages < 1 || maxMemoryPages > 32767) {
-      throw new IllegalArgumentException("maxMemoryPages must be 1..32767: " + maxMemoryPages);
-    }
-    if (maxModuleBytes < 8 || maxOutputBytesPerBatch < 1 || exchangeMemoryLimit < 1) {
-      throw new IllegalArgumentException("limits must be positive");
-    }
+  private ServerConfig() {}
+
+  /**
+   * 127.0.0.1:8815, {@link #defaultDataDir()}, AOT; per session: 16384 memory pages (1 GiB),
+   * 30 s per call, no session time limit, 512 MiB output per batch, 2 GiB Arrow memory; modules
+   * up to 64 MiB compiled within 60 s.
+   */
+  public static ServerConfig defaults() {
+    ServerConfig c = new ServerConfig();
+    c.dataDir = defaultDataDir();
+    return c;
   }
 
-  /** Defaults: 127.0.0.1:8815, {@link #defaultDataDir()}, AOT, 16384 pages (1 GiB) per session,
-   * 64 MiB modules, 512 MiB output per batch, 2 GiB Arrow memory per exchange. */
-  public static ServerConfig defaults() {
-    return new ServerConfig(
-        "127.0.0.1", 8815, defaultDataDir(), Engine.AOT, 16384, 64L << 20, 512L << 20, 2L << 30);
+  private ServerConfig copy() {
+    ServerConfig c = new ServerConfig();
+    c.host = host;
+    c.port = port;
+    c.dataDir = dataDir;
+    c.defaultEngine = defaultEngine;
+    c.maxMemoryPages = maxMemoryPages;
+    c.maxModuleBytes = maxModuleBytes;
+    c.maxOutputBytesPerBatch = maxOutputBytesPerBatch;
+    c.exchangeMemoryLimit = exchangeMemoryLimit;
+    c.callTimeout = callTimeout;
+    c.sessionTimeout = sessionTimeout;
+    c.compileTimeout = compileTimeout;
+    return c;
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
   }
 
   public String host() {
@@ -97,43 +102,93 @@ public final class ServerConfig {
     return exchangeMemoryLimit;
   }
 
+  /** CPU-time limit of one guest call (one batch, or instantiation). */
+  public Duration callTimeout() {
+    return callTimeout;
+  }
+
+  /** Limit on a whole session's duration, or {@link Duration#ZERO} for none. */
+  public Duration sessionTimeout() {
+    return sessionTimeout;
+  }
+
+  /** Limit on compiling a module at registration. */
+  public Duration compileTimeout() {
+    return compileTimeout;
+  }
+
   public ServerConfig withHost(String v) {
-    return new ServerConfig(v, port, dataDir, defaultEngine, maxMemoryPages, maxModuleBytes,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    ServerConfig c = copy();
+    c.host = Objects.requireNonNull(v, "host");
+    return c;
   }
 
   public ServerConfig withPort(int v) {
-    return new ServerConfig(host, v, dataDir, defaultEngine, maxMemoryPages, maxModuleBytes,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    require(v >= 0 && v <= 65535, "port out of range: " + v);
+    ServerConfig c = copy();
+    c.port = v;
+    return c;
   }
 
   public ServerConfig withDataDir(Path v) {
-    return new ServerConfig(host, port, v, defaultEngine, maxMemoryPages, maxModuleBytes,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    ServerConfig c = copy();
+    c.dataDir = Objects.requireNonNull(v, "dataDir");
+    return c;
   }
 
   public ServerConfig withDefaultEngine(Engine v) {
-    return new ServerConfig(host, port, dataDir, v, maxMemoryPages, maxModuleBytes,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    ServerConfig c = copy();
+    c.defaultEngine = Objects.requireNonNull(v, "defaultEngine");
+    return c;
   }
 
   public ServerConfig withMaxMemoryPages(int v) {
-    return new ServerConfig(host, port, dataDir, defaultEngine, v, maxModuleBytes,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    require(v >= 1 && v <= 32767, "maxMemoryPages must be 1..32767: " + v);
+    ServerConfig c = copy();
+    c.maxMemoryPages = v;
+    return c;
   }
 
   public ServerConfig withMaxModuleBytes(long v) {
-    return new ServerConfig(host, port, dataDir, defaultEngine, maxMemoryPages, v,
-        maxOutputBytesPerBatch, exchangeMemoryLimit);
+    require(v >= 8, "maxModuleBytes must be at least 8: " + v);
+    ServerConfig c = copy();
+    c.maxModuleBytes = v;
+    return c;
   }
 
   public ServerConfig withMaxOutputBytesPerBatch(long v) {
-    return new ServerConfig(host, port, dataDir, defaultEngine, maxMemoryPages, maxModuleBytes,
-        v, exchangeMemoryLimit);
+    require(v >= 1, "maxOutputBytesPerBatch must be positive: " + v);
+    ServerConfig c = copy();
+    c.maxOutputBytesPerBatch = v;
+    return c;
   }
 
   public ServerConfig withExchangeMemoryLimit(long v) {
-    return new ServerConfig(host, port, dataDir, defaultEngine, maxMemoryPages, maxModuleBytes,
-        maxOutputBytesPerBatch, v);
+    require(v >= 1, "exchangeMemoryLimit must be positive: " + v);
+    ServerConfig c = copy();
+    c.exchangeMemoryLimit = v;
+    return c;
+  }
+
+  public ServerConfig withCallTimeout(Duration v) {
+    require(v.toMillis() >= 1, "callTimeout must be at least 1 ms: " + v);
+    ServerConfig c = copy();
+    c.callTimeout = v;
+    return c;
+  }
+
+  /** {@link Duration#ZERO} turns the session limit off. */
+  public ServerConfig withSessionTimeout(Duration v) {
+    require(v.isZero() || v.toMillis() >= 1, "sessionTimeout must be 0 (none) or >= 1 ms: " + v);
+    ServerConfig c = copy();
+    c.sessionTimeout = v;
+    return c;
+  }
+
+  public ServerConfig withCompileTimeout(Duration v) {
+    require(v.toMillis() >= 1, "compileTimeout must be at least 1 ms: " + v);
+    ServerConfig c = copy();
+    c.compileTimeout = v;
+    return c;
   }
 }

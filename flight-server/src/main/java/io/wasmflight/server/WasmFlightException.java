@@ -18,7 +18,8 @@ public abstract sealed class WasmFlightException extends RuntimeException
         WasmFlightException.GuestOutOfMemory,
         WasmFlightException.GuestTrap,
         WasmFlightException.AbiViolation,
-        WasmFlightException.Cancelled {
+        WasmFlightException.Cancelled,
+        WasmFlightException.TimedOut {
 
   private static final long serialVersionUID = 1L;
 
@@ -220,6 +221,20 @@ public abstract sealed class WasmFlightException extends RuntimeException
     @Override
     public String kind() {
       return "cancelled";
+    }
+  }
+
+  /** A guest call or session ran past its CPU-time limit; the instance was stopped. */
+  public static final class TimedOut extends WasmFlightException {
+    private static final long serialVersionUID = 1L;
+
+    public TimedOut(String detail) {
+      super(detail, null);
+    }
+
+    @Override
+    public String kind() {
+      return "time limit exceeded";
     }
   }
 }

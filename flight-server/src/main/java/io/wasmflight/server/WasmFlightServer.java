@@ -34,8 +34,7 @@ public final class WasmFlightServer implements AutoCloseable {
 
   /** Loads the persisted modules and starts serving. */
   public static WasmFlightServer start(ServerConfig config, BufferAllocator parent) {
-    ModuleRegistry registry =
-        new ModuleRegistry(config.dataDir(), config.maxMemoryPages(), config.maxModuleBytes());
+    ModuleRegistry registry = new ModuleRegistry(config);
     registry.loadPersisted();
     BufferAllocator allocator = parent.newChildAllocator("wasm-flight-server", 0, Long.MAX_VALUE);
     WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config);

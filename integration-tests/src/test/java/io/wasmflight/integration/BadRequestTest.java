@@ -83,7 +83,7 @@ class BadRequestTest {
         "descriptor command is missing required field 'module'");
     assertFlightError(bad,
         () -> exchange(command("{\"module\":\"echo\",\"function\":\"echo\",\"speed\":1}")),
-        "descriptor command has unknown field 'speed'; allowed: engine, function, module, options");
+        "descriptor command has unknown field 'speed'; allowed: engine, function, limits, module, options");
     assertFlightError(bad,
         () -> exchange(command("{\"module\":\"echo\",\"function\":\"echo\",\"engine\":\"jit\"}")),
         "unknown engine 'jit': expected \"aot\" or \"interpreter\"");

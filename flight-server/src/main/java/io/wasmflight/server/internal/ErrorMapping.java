@@ -29,6 +29,7 @@ public final class ErrorMapping {
       case WasmFlightException.GuestTrap x -> CallStatus.INTERNAL;
       case WasmFlightException.AbiViolation x -> CallStatus.INTERNAL;
       case WasmFlightException.Cancelled x -> CallStatus.CANCELLED;
+      case WasmFlightException.TimedOut x -> CallStatus.TIMED_OUT;
     };
   }
 

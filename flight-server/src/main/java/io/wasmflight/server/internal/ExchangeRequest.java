@@ -11,13 +11,17 @@ import org.apache.arrow.flight.FlightDescriptor;
 
 /**
  * What a descriptor asks for: {@code path [module, function]} or a command JSON
- * {@code {"module", "function", "engine"?, "options"?}} (flight-protocol.md, "Descriptors").
+ * {@code {"module", "function", "engine"?, "options"?, "limits"?}} (flight-protocol.md,
+ * "Descriptors").
  *
  * @param engine the requested engine, or null for the server default
  * @param options the options object as JSON text ({@code {}} when none were given)
+ * @param limits the "limits" object as given, or null (see {@link SessionLimits})
  */
-record ExchangeRequest(String module, String function, Engine engine, String options) {
-  private static final Set<String> COMMAND_KEYS = Set.of("module", "function", "engine", "options");
+record ExchangeRequest(
+    String module, String function, Engine engine, String options, JsonNode limits) {
+  private static final Set<String> COMMAND_KEYS =
+      Set.of("module", "function", "engine", "options", "limits");
 
   boolean hasOptions() {
     return !"{}".equals(options);
@@ -46,13 +50,13 @@ record ExchangeRequest(String module, String function, Engine engine, String opt
         }
         options = new String(Json.bytes(o), StandardCharsets.UTF_8);
       }
-      return new ExchangeRequest(module, function, engine, options);
+      return new ExchangeRequest(module, function, engine, options, cmd.get("limits"));
     }
     List<String> path = descriptor.getPath();
     if (path.size() != 2) {
       throw new WasmFlightException.BadRequest("descriptor path must be [module, function], got "
           + path.size() + " element(s): " + path);
     }
-    return new ExchangeRequest(path.get(0), path.get(1), null, "{}");
+    return new ExchangeRequest(path.get(0), path.get(1), null, "{}", null);
   }
 }

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -53,7 +54,7 @@ final class ExchangeSession {
           throw new WasmFlightException.BadRequest("input schema changed at batch " + batch
               + ": the session started with " + inputSchema + ", now " + in.getSchema());
         }
-        VectorSchemaRoot out = step.apply(in);
+        VectorSchemaRoot out = apply(step, in);
         if (!started) {
           listener.setUseZeroCopy(false); // output roots are reused for the next batch
           listener.start(out);
@@ -72,6 +73,16 @@ final class ExchangeSession {
         }
       }
       listener.completed();
+    }
+  }
+
+  /** The step on one batch, with the exchange's Arrow memory limit reported as a limit. */
+  private VectorSchemaRoot apply(BatchStep step, VectorSchemaRoot in) {
+    try {
+      return step.apply(in);
+    } catch (OutOfMemoryException e) {
+      throw new WasmFlightException.LimitExceeded("the exchange's Arrow memory limit of "
+          + allocatorLimit + " bytes was reached", e);
     }
   }
 

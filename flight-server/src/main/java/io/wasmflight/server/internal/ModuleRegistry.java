@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal;
 
 import io.wasmflight.server.NativeFunction;
+import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,18 +29,16 @@ public final class ModuleRegistry {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}");
 
   private final Path dir;
-  private final int capPages;
-  private final long maxModuleBytes;
+  private final ServerConfig config;
   private final ConcurrentHashMap<String, RegisteredModule> modules = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, NativeFunction> natives = new ConcurrentHashMap<>();
 
   /** Registration outcome. */
   record Registered(RegisteredModule module, boolean replaced) {}
 
-  public ModuleRegistry(Path dataDir, int capPages, long maxModuleBytes) {
-    this.dir = dataDir.resolve("modules");
-    this.capPages = capPages;
-    this.maxModuleBytes = maxModuleBytes;
+  public ModuleRegistry(ServerConfig config) {
+    this.dir = config.dataDir().resolve("modules");
+    this.config = config;
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -57,7 +56,7 @@ public final class ModuleRegistry {
           continue;
         }
         try {
-          modules.put(name, RegisteredModule.load(name, Files.readAllBytes(file), capPages));
+          modules.put(name, RegisteredModule.load(name, Files.readAllBytes(file), config));
           LOG.info("loaded module '{}' from {}", name, file);
         } catch (WasmFlightException e) {
           LOG.warn("skipping persisted module {}: {}", file, e.getMessage());
@@ -71,15 +70,15 @@ public final class ModuleRegistry {
   /** Validates, compiles, persists and publishes a module. */
   synchronized Registered register(String name, byte[] wasm) {
     checkName(name);
-    if (wasm.length > maxModuleBytes) {
+    if (wasm.length > config.maxModuleBytes()) {
       throw new WasmFlightException.LimitExceeded("module is " + wasm.length
-          + " bytes; the limit is " + maxModuleBytes);
+          + " bytes; the limit is " + config.maxModuleBytes());
     }
     RegisteredModule existing = modules.get(name);
     if (existing != null && existing.sha256().equals(RegisteredModule.sha256(wasm))) {
       return new Registered(existing, false);
     }
-    RegisteredModule module = RegisteredModule.load(name, wasm, capPages);
+    RegisteredModule module = RegisteredModule.load(name, wasm, config);
     persist(name, wasm);
     modules.put(name, module);
     LOG.info("registered module '{}' ({} bytes, sha256 {})", name, wasm.length, module.sha256());

@@ -15,14 +15,22 @@ import com.dylibso.chicory.wasm.types.ValType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.Engine;
+import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
 import io.wasmflight.server.internal.abi.GuestInstance;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -83,9 +91,10 @@ final class RegisteredModule {
         + "'; it has: " + String.join(", ", functions.stream().map(FunctionSpec::name).toList()));
   }
 
-  /** A fresh, independent instance for one session. */
-  GuestInstance instantiate(Engine engine, int capPages) {
-    return GuestInstance.instantiate(module, engine == Engine.AOT ? compiled : null, capPages);
+  /** A fresh, independent instance for one session, within its limits. */
+  GuestInstance instantiate(Engine engine, SessionLimits limits) {
+    return GuestInstance.instantiate(module, engine == Engine.AOT ? compiled : null,
+        limits.memoryPages(), limits.budget());
   }
 
   static String sha256(byte[] bytes) {
@@ -100,7 +109,7 @@ final class RegisteredModule {
    * Parses, validates (abi-v1.md section 3, in order), compiles and probes a module. Every
    * failure is a {@link WasmFlightException.ModuleRejected} with the reason.
    */
-  static RegisteredModule load(String name, byte[] wasm, int capPages) {
+  static RegisteredModule load(String name, byte[] wasm, ServerConfig config) {
     WasmModule module;
     try {
       module = Parser.parse(wasm);
@@ -128,20 +137,15 @@ final class RegisteredModule {
         FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()));
 
     long t0 = System.nanoTime();
-    Function<Instance, Machine> compiled;
-    try {
-      compiled = MachineFactoryCompiler.builder(module)
-          .withInterpreterFallback(InterpreterFallback.SILENT)
-          .compile();
-    } catch (ChicoryException | IllegalArgumentException | IllegalStateException e) {
-      throw new WasmFlightException.ModuleRejected("compilation failed: " + e.getMessage(), e);
-    }
+    Function<Instance, Machine> compiled = compile(module, config.compileTimeout());
     long compileMillis = (System.nanoTime() - t0) / 1_000_000;
 
     GuestInstance probe;
     try {
-      probe = GuestInstance.instantiate(module, compiled, capPages);
-    } catch (WasmFlightException.GuestTrap | WasmFlightException.LimitExceeded e) {
+      probe = GuestInstance.instantiate(module, compiled, config.maxMemoryPages(),
+          SessionLimits.of(config).budget());
+    } catch (WasmFlightException.GuestTrap | WasmFlightException.LimitExceeded
+        | WasmFlightException.TimedOut e) {
       throw new WasmFlightException.ModuleRejected(
           "instantiation failed (start function or memory): " + e.detail(), e);
     }
@@ -156,7 +160,8 @@ final class RegisteredModule {
             + "; this server speaks ABI " + AbiV1.MAJOR + "." + AbiV1.MINOR);
       }
       catalog = probe.catalogJson();
-    } catch (WasmFlightException.GuestTrap | WasmFlightException.AbiViolation e) {
+    } catch (WasmFlightException.GuestTrap | WasmFlightException.AbiViolation
+        | WasmFlightException.TimedOut e) {
       throw new WasmFlightException.ModuleRejected(
           "reading the ABI version and catalog failed: " + e.getMessage(), e);
     }
@@ -170,6 +175,39 @@ final class RegisteredModule {
     return new RegisteredModule(name, sha256(wasm), wasm.length, module, compiled, functions,
         compileMillis, version);
   }
+
+  /**
+   * Compiles on a separate thread so that a module that takes too long is refused. Chicory's
+   * compiler cannot be interrupted: a timed-out compilation finishes in the background and is
+   * discarded (the module size limit bounds how long that can be).
+   */
+  private static Function<Instance, Machine> compile(WasmModule module, Duration timeout) {
+    CompletableFuture<Function<Instance, Machine>> future = CompletableFuture.supplyAsync(
+        () -> MachineFactoryCompiler.builder(module)
+            .withInterpreterFallback(InterpreterFallback.SILENT)
+            .compile(),
+        COMPILER);
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new WasmFlightException.LimitExceeded("compilation took longer than "
+          + timeout.toMillis() + " ms (the compile time limit)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WasmFlightException.Cancelled("interrupted while compiling");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new WasmFlightException.ModuleRejected("compilation failed: " + cause.getMessage(),
+          cause);
+    }
+  }
+
+  private static final ExecutorService COMPILER = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "wasm-flight-compiler");
+    t.setDaemon(true);
+    return t;
+  });
 
   private static void requireExport(
       WasmModule module, String exportName, ExternalType kind, FunctionType type) {

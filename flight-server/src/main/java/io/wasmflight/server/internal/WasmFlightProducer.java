@@ -228,21 +228,26 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
             + function.name() + "' takes no options, got " + req.options());
       }
       Engine engine = req.engine() != null ? req.engine() : config.defaultEngine();
+      SessionLimits limits = SessionLimits.resolve(req.limits(), config);
       session = new ExchangeSession(
           module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
           config.exchangeMemoryLimit());
       session.run(allocator, reader, listener, a -> new GuestStep(
-          module.instantiate(engine, config.maxMemoryPages()), function, req.options(), a,
+          module.instantiate(engine, limits), function, req.options(), a,
           config.maxOutputBytesPerBatch()));
     } catch (Throwable t) {
+      if (listener.isCancelled() || t instanceof WasmFlightException.Cancelled) {
+        // Flight closes the input stream when the client cancels, so whatever the session was
+        // doing may fail in any way: that is the cancellation, not an error to report.
+        LOG.debug("exchange cancelled by the client", t);
+        listener.error(ErrorMapping.toFlight(
+            new WasmFlightException.Cancelled("the client cancelled the exchange")));
+        return;
+      }
       if (t instanceof WasmFlightException e && session != null) {
         e.at(session.where());
       }
-      if (t instanceof WasmFlightException.Cancelled) {
-        LOG.debug("exchange cancelled by the client");
-      } else {
-        LOG.info("exchange failed: {}", t.getMessage());
-      }
+      LOG.info("exchange failed: {}", t.getMessage());
       listener.error(ErrorMapping.toFlight(t));
     }
   }

@@ -1,5 +1,6 @@
 package io.wasmflight.server.internal.abi;
 
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -20,14 +21,16 @@ import java.util.function.Function;
 public final class GuestInstance {
   private final Instance instance;
   private final FlatMemory memory;
+  private final CallBudget budget;
   private final ExportFunction alloc;
   private final ExportFunction free;
   private final ExportFunction release;
   private final ExportFunction lastError;
 
-  private GuestInstance(Instance instance, FlatMemory memory) {
+  private GuestInstance(Instance instance, FlatMemory memory, CallBudget budget) {
     this.instance = instance;
     this.memory = memory;
+    this.budget = budget;
     this.alloc = instance.export(AbiV1.ALLOC);
     this.free = instance.export(AbiV1.FREE);
     this.release = instance.export(AbiV1.RELEASE);
@@ -35,13 +38,14 @@ public final class GuestInstance {
   }
 
   /**
-   * Instantiates a module (running its start function).
+   * Instantiates a module (running its start function) under a time budget that then covers
+   * every call into the instance.
    *
    * @param machineFactory the compiled machine factory, or null for the interpreter
    * @param capPages the most memory pages this instance may use
    */
-  public static GuestInstance instantiate(
-      WasmModule module, Function<Instance, Machine> machineFactory, int capPages) {
+  public static GuestInstance instantiate(WasmModule module,
+      Function<Instance, Machine> machineFactory, int capPages, CallBudget budget) {
     FlatMemory[] created = new FlatMemory[1];
     Instance.Builder builder =
         Instance.builder(module)
@@ -52,22 +56,35 @@ public final class GuestInstance {
                 });
     if (machineFactory != null) {
       builder.withMachineFactory(machineFactory);
+    } else {
+      // The interpreter does not check for interruption inside loop/br_if: poll the budget.
+      builder.withUnsafeExecutionListener((instruction, stack) -> {
+        if (budget.expired()) {
+          throw new ChicoryInterruptedException("time limit");
+        }
+      });
     }
     Instance instance;
+    budget.begin();
     try {
       instance = builder.build();
     } catch (FlatMemory.MemoryCapExceeded e) {
       throw new WasmFlightException.LimitExceeded(e.getMessage());
     } catch (ChicoryException | WasmException e) {
+      if (budget.expired()) {
+        throw budget.timedOut();
+      }
       throw new WasmFlightException.GuestTrap(
           "instantiation failed: " + describe(e, created[0]), e);
     } catch (StackOverflowError e) {
       throw new WasmFlightException.GuestTrap("instantiation failed: call stack exhausted", e);
+    } finally {
+      budget.end();
     }
     if (created[0] == null) {
       throw new WasmFlightException.ModuleRejected("module has no memory");
     }
-    return new GuestInstance(instance, created[0]);
+    return new GuestInstance(instance, created[0], budget);
   }
 
   public FlatMemory memory() {
@@ -80,20 +97,27 @@ public final class GuestInstance {
   }
 
   /**
-   * Calls a guest export; traps become {@link WasmFlightException.GuestTrap}, or {@link
-   * WasmFlightException.LimitExceeded} when the trap followed a refused memory growth.
+   * Calls a guest export within the time budget; traps become {@link
+   * WasmFlightException.GuestTrap}, or {@link WasmFlightException.LimitExceeded} when the trap
+   * followed a refused memory growth, or {@link WasmFlightException.TimedOut}.
    */
   public long[] invoke(ExportFunction function, long... args) {
+    budget.begin();
     try {
       return function.apply(args);
     } catch (ChicoryException | WasmException e) {
       throw trap(e);
     } catch (StackOverflowError e) {
       throw new WasmFlightException.GuestTrap("call stack exhausted", e);
+    } finally {
+      budget.end();
     }
   }
 
   private WasmFlightException trap(Exception e) {
+    if (budget.expired()) {
+      return budget.timedOut();
+    }
     if (memory.growRefusedByCap()) {
       return new WasmFlightException.LimitExceeded(
           "guest memory limit of "

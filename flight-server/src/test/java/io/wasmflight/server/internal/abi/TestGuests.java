@@ -35,6 +35,7 @@ final class TestGuests {
   private TestGuests() {}
 
   static GuestInstance instance(int capPages) {
-    return GuestInstance.instantiate(MODULE, null, capPages);
+    return GuestInstance.instantiate(MODULE, null, capPages,
+        new CallBudget(java.time.Duration.ofSeconds(30), java.time.Duration.ZERO));
   }
 }

@@ -1,0 +1,95 @@
+package io.wasmflight.server.internal.abi;
+
+import io.wasmflight.server.WasmFlightException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CPU-time limits of one instance's guest calls: a deadline per call and, optionally, one for
+ * the whole session. When a deadline passes, a shared watchdog thread marks the budget expired
+ * and interrupts the calling thread: compiled code checks interruption at backward jumps and
+ * calls; the interpreter, which does not check inside {@code loop ... br_if}, polls
+ * {@link #expired()} from an execution listener. The interrupt is always cleared before the
+ * calling thread goes back to Flight.
+ */
+public final class CallBudget {
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "wasm-flight-watchdog");
+        t.setDaemon(true);
+        return t;
+      });
+
+  private final long callNanos;
+  private final long sessionNanos;
+  private final long sessionDeadline;
+  private volatile boolean expired;
+  private boolean sessionLimitHit;
+  private Thread caller;
+  private boolean inCall;
+  private ScheduledFuture<?> alarm;
+
+  /**
+   * @param call limit of one call (per batch)
+   * @param session limit of all calls and host work of the session, or {@link Duration#ZERO}
+   *     for none; counted from now
+   */
+  public CallBudget(Duration call, Duration session) {
+    this.callNanos = call.toNanos();
+    this.sessionNanos = session.toNanos();
+    this.sessionDeadline = session.isZero() ? Long.MAX_VALUE : System.nanoTime() + sessionNanos;
+  }
+
+  /** True once the current call's deadline has passed. */
+  public boolean expired() {
+    return expired;
+  }
+
+  /** Arms the watchdog for one call; every {@code begin} is followed by {@link #end}. */
+  void begin() {
+    long now = System.nanoTime();
+    if (now - sessionDeadline >= 0) {
+      sessionLimitHit = true;
+      throw timedOut();
+    }
+    long wait = Math.min(callNanos, sessionDeadline - now);
+    sessionLimitHit = wait < callNanos;
+    synchronized (this) {
+      caller = Thread.currentThread();
+      inCall = true;
+      expired = false;
+    }
+    alarm = WATCHDOG.schedule(this::fire, wait, TimeUnit.NANOSECONDS);
+  }
+
+  private synchronized void fire() {
+    if (inCall) {
+      expired = true;
+      caller.interrupt();
+    }
+  }
+
+  /** Disarms the watchdog and clears an interrupt it may have raised. */
+  void end() {
+    alarm.cancel(false);
+    synchronized (this) {
+      inCall = false;
+      caller = null;
+    }
+    if (expired) {
+      Thread.interrupted();
+    }
+  }
+
+  /** The error for the limit that was hit. */
+  WasmFlightException timedOut() {
+    return sessionLimitHit
+        ? new WasmFlightException.TimedOut("the session ran past its time limit of "
+            + sessionNanos / 1_000_000 + " ms; the guest was stopped")
+        : new WasmFlightException.TimedOut("a call ran past its time limit of "
+            + callNanos / 1_000_000 + " ms; the guest was stopped");
+  }
+}
