@@ -26,6 +26,7 @@ NOT_FOUND = pa.ArrowKeyError
 UNIMPLEMENTED = pa.ArrowNotImplementedError
 INTERNAL = flight.FlightInternalError
 RESOURCE_EXHAUSTED = pa.ArrowInvalid
+TIMED_OUT = flight.FlightTimedOutError
 
 INT64 = pa.table({"x": pa.array([1, None, 3], pa.int64())})
 
@@ -267,6 +268,7 @@ FAULTY_CATALOG = json.dumps({"functions": [
     {"name": "reject", "kind": "map", "export": "wf_fn_reject"},
     {"name": "oom", "kind": "map", "export": "wf_fn_oom"},
     {"name": "bad_status", "kind": "map", "export": "wf_fn_bad_status"},
+    {"name": "spin", "kind": "map", "export": "wf_fn_spin"},
     {"name": "later", "kind": "filter", "export": "wf_fn_echo"},
     {"name": "picky", "kind": "map", "export": "wf_fn_echo", "init": "wf_init_picky"},
 ]}, separators=(",", ":"))
@@ -325,6 +327,9 @@ FAULTY_WAT = f"""
   (func (export "wf_fn_reject") (param i32 i32 i32 i32) (result i32) (i32.const 1))
   (func (export "wf_fn_oom") (param i32 i32 i32 i32) (result i32) (i32.const 3))
   (func (export "wf_fn_bad_status") (param i32 i32 i32 i32) (result i32) (i32.const 7))
+  (func (export "wf_fn_spin") (param i32 i32 i32 i32) (result i32)
+    (loop $forever (br $forever))
+    (i32.const 0))
   (func (export "wf_init_picky") (param $ptr i32) (param $len i32) (result i32)
     (i32.gt_u (local.get $len) (i32.const 2)))
 )
@@ -381,6 +386,22 @@ def test_init_receives_and_can_refuse_options(client, faulty):
     with pytest.raises(INVALID_ARGUMENT) as e:
         exchange(client, command(faulty, "picky", options={"mode": "strict"}), INT64)
     assert_error(e, "input rejected by guest", FAULTY_ERROR)
+
+
+@pytest.mark.parametrize("engine", ["aot", "interpreter"])
+def test_an_infinite_loop_times_out(client, faulty, engine):
+    descriptor = command(faulty, "spin", engine=engine, limits={"call_timeout_ms": 300})
+    with pytest.raises(TIMED_OUT) as e:
+        exchange(client, descriptor, INT64)
+    assert_error(e, "time limit exceeded", f"{faulty}/spin ({engine}) at batch 0",
+                 "time limit of 300 ms")
+
+
+def test_limits_above_the_servers_are_refused(client, faulty):
+    descriptor = command(faulty, "echo", limits={"max_memory_pages": 10**6})
+    with pytest.raises(INVALID_ARGUMENT) as e:
+        exchange(client, descriptor, INT64)
+    assert_error(e, "bad request", "more than the server allows")
 
 
 def test_a_failed_session_does_not_affect_the_next(client, faulty):

@@ -137,6 +137,22 @@ class LimitsTest {
   }
 
   @Test
+  void registrationLimits() throws Exception {
+    try (TestServer small = TestServer.start(c -> c.withMaxModuleBytes(1000))) {
+      assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED,
+          () -> small.register("add_one", Guests.rust("add_one")),
+          "limit exceeded: module is " + Guests.rust("add_one").length
+              + " bytes; the limit is 1000");
+    }
+    try (TestServer slow = TestServer.start(c -> c.withCompileTimeout(Duration.ofMillis(1)))) {
+      assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED,
+          () -> slow.register("upper", Guests.rust("upper")),
+          "limit exceeded: compilation took longer than 1 ms (the compile time limit)");
+      assertEquals(0, slow.action("list", "").size());
+    }
+  }
+
+  @Test
   void theExchangeArrowLimitIsAClearError() throws Exception {
     try (TestServer small = TestServer.start(c -> c.withExchangeMemoryLimit(1 << 20))) {
       small.register("add_one", Guests.rust("add_one"));
