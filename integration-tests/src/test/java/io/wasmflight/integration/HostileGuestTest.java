@@ -48,6 +48,11 @@ class HostileGuestTest {
   }
 
   static void exchange(FlightDescriptor d) throws Exception {
+    exchange(server, d);
+  }
+
+  /** Two batches of 10 rows (text, n) through {@code d} on {@code server}. */
+  static void exchange(TestServer server, FlightDescriptor d) throws Exception {
     try (VectorSchemaRoot in = VectorSchemaRoot.create(SCHEMA, server.allocator)) {
       Exchange.run(server.client(), d, in, 2, i -> {
         VarCharVector t = (VarCharVector) in.getVector(0);

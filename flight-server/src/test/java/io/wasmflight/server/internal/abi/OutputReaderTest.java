@@ -34,74 +34,6 @@ class OutputReaderTest {
       Field.nullable("flag", ArrowType.Bool.INSTANCE),
       Field.nullable("text", ArrowType.Utf8.INSTANCE)));
 
-  /** Writes C Data into guest memory via wf_alloc. */
-  static final class Writer {
-    final GuestInstance g;
-
-    Writer(GuestInstance g) {
-      this.g = g;
-    }
-
-    int alloc(int size) {
-      int p = g.alloc(Math.max(size, 1), 8);
-      g.memory().fill((byte) 0, p, p + Math.max(size, 1));
-      return p;
-    }
-
-    int cString(String s) {
-      byte[] b = s.getBytes(StandardCharsets.UTF_8);
-      int p = alloc(b.length + 1);
-      g.memory().write(p, b, 0, b.length);
-      return p;
-    }
-
-    int schema(String format, String name, int[] children) {
-      FlatMemory m = g.memory();
-      int s = alloc(AbiV1.Schema.SIZE);
-      m.writeI32(s + AbiV1.Schema.FORMAT, cString(format));
-      m.writeI32(s + AbiV1.Schema.NAME, cString(name));
-      m.writeLong(s + AbiV1.Schema.FLAGS, AbiV1.FLAG_NULLABLE);
-      m.writeLong(s + AbiV1.Schema.N_CHILDREN, children.length);
-      m.writeI32(s + AbiV1.Schema.CHILDREN, pointers(children));
-      m.writeI32(s + AbiV1.Schema.RELEASE, 1);
-      return s;
-    }
-
-    int pointers(int[] ptrs) {
-      int p = alloc(4 * ptrs.length);
-      for (int i = 0; i < ptrs.length; i++) {
-        g.memory().writeI32(p + 4 * i, ptrs[i]);
-      }
-      return p;
-    }
-
-    int array(long length, long nullCount, long offset, int[] buffers, int[] children) {
-      FlatMemory m = g.memory();
-      int a = alloc(AbiV1.Array.SIZE);
-      m.writeLong(a + AbiV1.Array.LENGTH, length);
-      m.writeLong(a + AbiV1.Array.NULL_COUNT, nullCount);
-      m.writeLong(a + AbiV1.Array.OFFSET, offset);
-      m.writeLong(a + AbiV1.Array.N_BUFFERS, buffers.length);
-      m.writeLong(a + AbiV1.Array.N_CHILDREN, children.length);
-      m.writeI32(a + AbiV1.Array.BUFFERS, pointers(buffers));
-      m.writeI32(a + AbiV1.Array.CHILDREN, pointers(children));
-      m.writeI32(a + AbiV1.Array.RELEASE, 1);
-      return a;
-    }
-
-    /** A bitmap with bit (first + i) = bits[i]. */
-    int bitmap(int first, boolean[] bits) {
-      int p = alloc((first + bits.length + 7) / 8);
-      for (int i = 0; i < bits.length; i++) {
-        if (bits[i]) {
-          int bit = first + i;
-          g.memory().writeByte(p + bit / 8, (byte) (g.memory().read(p + bit / 8) | 1 << (bit % 8)));
-        }
-      }
-      return p;
-    }
-  }
-
   @ParameterizedTest(name = "struct offset {0}, column offset {1}, rows {2}")
   @CsvSource({"0,0,10", "0,1,10", "3,4,17", "8,0,8", "1,8,33", "5,13,64", "2,3,0", "0,7,1"})
   void readsOffsetsExactly(int structOffset, int columnOffset, int rows) {
@@ -117,7 +49,7 @@ class OutputReaderTest {
     int first = structOffset + columnOffset; // physical slot of row 0 in every column
     int length = first + rows; // column length counted from the column offset
     GuestInstance g = TestGuests.instance(64);
-    Writer w = new Writer(g);
+    CDataWriter w = new CDataWriter(g);
     FlatMemory m = g.memory();
 
     boolean[] intValid = new boolean[rows];
@@ -209,7 +141,7 @@ class OutputReaderTest {
   @CsvSource({"4, 3", "0, 11"})
   void aColumnShorterThanTheBatchIsRefused(int columnLength, int rows) {
     GuestInstance g = TestGuests.instance(64);
-    Writer w = new Writer(g);
+    CDataWriter w = new CDataWriter(g);
     int values = w.alloc(8 * rows);
     int column = w.array(columnLength, 0, 0, new int[] {0, values}, new int[0]);
     int schema = w.schema("+s", "", new int[] {w.schema("l", "x", new int[0])});
@@ -226,7 +158,7 @@ class OutputReaderTest {
   @CsvSource({"1000, 100"})
   void theOutputLimitIsCheckedBeforeAllocating(int rows, long limit) {
     GuestInstance g = TestGuests.instance(64);
-    Writer w = new Writer(g);
+    CDataWriter w = new CDataWriter(g);
     int column = w.array(rows, 0, 0, new int[] {0, w.alloc(8 * rows)}, new int[0]);
     int schema = w.schema("+s", "", new int[] {w.schema("l", "x", new int[0])});
     int array = w.array(rows, 0, 0, new int[] {0}, new int[] {column});
