@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds every example under examples/ for wasm32-unknown-unknown (release) and copies the
-# .wasm modules to OUT_DIR (default: guest-sdk-rust/target/wasm-examples).
+# Builds every crate of a group — examples/ (default) or hostile/ (guests that misbehave on
+# purpose, for the tests) — for wasm32-unknown-unknown (release) and copies the .wasm modules to
+# OUT_DIR (default: guest-sdk-rust/target/wasm-<group>).
 #
-# Usage: build-examples.sh [OUT_DIR]
+# Usage: build-examples.sh [OUT_DIR] [examples|hostile]
 #
 # Finds a toolchain with the wasm32 standard library by itself, in this order: rustup's default
 # toolchain with the target installed; a linked rustup toolchain named `system` (Debian's rustc);
@@ -10,7 +11,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="${1:-$here/target/wasm-examples}"
+group="${2:-examples}"
+case "$group" in examples|hostile) ;; *) echo "error: unknown group '$group'" >&2; exit 2 ;; esac
+out="${1:-$here/target/wasm-$group}"
 target=wasm32-unknown-unknown
 
 # True when the rustc command given as arguments has the wasm32 std.
@@ -64,7 +67,7 @@ EOF
 find_cargo
 
 packages=()
-for manifest in "$here"/examples/*/Cargo.toml; do
+for manifest in "$here/$group"/*/Cargo.toml; do
   packages+=("$(basename "$(dirname "$manifest")")")
 done
 

@@ -147,6 +147,7 @@ pub fn map_entry(
     out_array: usize,
     f: fn(&Batch<'_>) -> Result<OutputBatch>,
 ) -> i32 {
+    begin_call();
     let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
         let output = f(&input)?;
         if output.num_rows() != input.num_rows() {
@@ -163,12 +164,24 @@ pub fn map_entry(
 
 /// Runs an `init` function for its `wf_init_*` export with the options JSON (ABI §6.2).
 pub fn init_entry(options: usize, len: usize, f: fn(&str) -> Result<()>) -> i32 {
+    begin_call();
     let result = ffi::read_bytes(options, len).and_then(|bytes| {
         let options = std::str::from_utf8(bytes)
             .map_err(|_| Error::invalid_input("the options are not valid UTF-8"))?;
         f(options)
     });
     status(result)
+}
+
+/// Clears the last error and, once per instance, installs a panic hook that records the panic
+/// message as the last error. A panic still traps (`panic = "abort"`); the host then reads the
+/// message with `wf_last_error` and adds it to the trap it reports.
+fn begin_call() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| ffi::set_last_error(format!("{}", info))));
+    });
+    ffi::set_last_error(String::new());
 }
 
 fn status(result: Result<()>) -> i32 {

@@ -21,10 +21,19 @@ final class Guests {
 
   /** A Rust example by crate name (e.g. {@code add_one}). */
   static byte[] rust(String example) {
-    String dir = System.getProperty("wasmflight.examples.dir");
+    return built("wasmflight.examples.dir", example);
+  }
+
+  /** A hostile Rust guest by crate name (guest-sdk-rust/hostile/, e.g. {@code panicky}). */
+  static byte[] rustHostile(String crate) {
+    return built("wasmflight.hostile.dir", crate);
+  }
+
+  private static byte[] built(String property, String example) {
+    String dir = System.getProperty(property);
     if (dir == null) {
-      throw new IllegalStateException("wasmflight.examples.dir is not set; run the tests with "
-          + "Maven, which builds the Rust examples first");
+      throw new IllegalStateException(property + " is not set; run the tests with Maven, "
+          + "which builds the Rust guests first");
     }
     Path file = Path.of(dir, example + ".wasm");
     try {

@@ -35,6 +35,7 @@ class HostileGuestTest {
     server = TestServer.start(c -> c.withMaxMemoryPages(64));
     server.register("misbehave", Guests.wat("hostile/misbehave"));
     server.register("echo", Guests.wat("good/echo"));
+    server.register("panicky", Guests.rustHostile("panicky"));
   }
 
   @AfterAll
@@ -105,6 +106,23 @@ class HostileGuestTest {
         .filter(java.util.Objects::nonNull).toArray(String[]::new);
     assertFlightError(FlightStatusCode.valueOf(code), () -> exchange(fn(function, engine)),
         fragments);
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"aot", "interpreter"})
+  void aRustPanicIsATrapWithTheGuestsMessage(String engine) {
+    assertFlightError(FlightStatusCode.INTERNAL, () -> exchange(FlightDescriptor.command(
+            ("{\"module\":\"panicky\",\"function\":\"panic\",\"engine\":\"" + engine + "\"}")
+                .getBytes(StandardCharsets.UTF_8))),
+        "trap in panicky/panic (" + engine + ") at batch 0: ",
+        "(the guest said: panicked at ", "the guest panicked on purpose after 10 rows");
+  }
+
+  @Test
+  void aRustAllocationBombHitsTheMemoryCap() {
+    assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED,
+        () -> exchange(FlightDescriptor.path("panicky", "alloc_bomb")),
+        "limit exceeded in panicky/alloc_bomb (aot) at batch 0: guest memory limit of 64 pages");
   }
 
   @Test

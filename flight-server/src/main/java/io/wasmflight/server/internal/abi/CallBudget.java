@@ -50,13 +50,18 @@ public final class CallBudget {
 
   /** Arms the watchdog for one call; every {@code begin} is followed by {@link #end}. */
   void begin() {
+    begin(Long.MAX_VALUE);
+  }
+
+  /** As {@link #begin()}, but the call may take at most {@code capNanos}. */
+  void begin(long capNanos) {
     long now = System.nanoTime();
     if (now - sessionDeadline >= 0) {
       sessionLimitHit = true;
       throw timedOut();
     }
-    long wait = Math.min(callNanos, sessionDeadline - now);
-    sessionLimitHit = wait < callNanos;
+    long wait = Math.min(Math.min(callNanos, capNanos), sessionDeadline - now);
+    sessionLimitHit = wait < Math.min(callNanos, capNanos);
     synchronized (this) {
       caller = Thread.currentThread();
       inCall = true;

@@ -118,6 +118,7 @@ public final class GuestInstance {
     if (budget.expired()) {
       return budget.timedOut();
     }
+    String trap = describe(e, memory) + guestSays();
     if (memory.growRefusedByCap()) {
       return new WasmFlightException.LimitExceeded(
           "guest memory limit of "
@@ -125,10 +126,34 @@ public final class GuestInstance {
               + " pages ("
               + ((long) memory.maximumPages() * 64 / 1024)
               + " MiB) reached; the guest then trapped: "
-              + describe(e, memory),
+              + trap,
           e);
     }
-    return new WasmFlightException.GuestTrap(describe(e, memory), e);
+    return new WasmFlightException.GuestTrap(trap, e);
+  }
+
+  /**
+   * After a trap, the guest's own account of it (a Rust panic message, recorded by the SDK's
+   * panic hook): one call of the {@code wf_last_error} getter, capped at 100 ms, its result
+   * bounds-checked like any guest output. The instance is never used for anything else again.
+   */
+  private String guestSays() {
+    long packed;
+    budget.begin(100_000_000L);
+    try {
+      packed = lastError.apply()[0];
+    } catch (ChicoryException | WasmException | StackOverflowError e) {
+      return "";
+    } finally {
+      budget.end();
+    }
+    long ptr = packed & 0xFFFF_FFFFL;
+    long len = Math.min(packed >>> 32, AbiV1.MAX_ERROR_MESSAGE_BYTES);
+    if (packed == 0 || !memory.inBounds(ptr, len)) {
+      return "";
+    }
+    return " (the guest said: "
+        + new String(memory.array(), (int) ptr, (int) len, StandardCharsets.UTF_8).strip() + ")";
   }
 
   private static String describe(Exception e, FlatMemory memory) {
