@@ -147,6 +147,9 @@ class BadRequestTest {
             registerBody("noalloc", echoWith("(export \"wf_alloc\")", ""))),
         "missing required export 'wf_alloc'");
     assertFlightError(bad, () -> server.action("register",
+            registerBody("noversion", echoWith("(export \"wf_abi_version\")", ""))),
+        "missing required export 'wf_abi_version'");
+    assertFlightError(bad, () -> server.action("register",
             registerBody("nomem", echoWith("(memory (export \"memory\") 2)", "(memory 2)"))),
         "missing required export 'memory'");
     assertFlightError(bad, () -> server.action("register", registerBody("badsig",

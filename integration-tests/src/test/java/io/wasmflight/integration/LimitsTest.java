@@ -143,6 +143,11 @@ class LimitsTest {
           () -> small.register("add_one", Guests.rust("add_one")),
           "limit exceeded: module is " + Guests.rust("add_one").length
               + " bytes; the limit is 1000");
+      // A body above gRPC's inbound limit (4/3 of the module limit + 1 MiB) is refused by gRPC.
+      String huge = "{\"name\":\"x\",\"wasm\":\"" + "A".repeat(3 << 20) + "\"}";
+      assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED, () -> small.action("register", huge),
+          "exceeds maximum");
+      assertEquals(0, small.action("list", "").size(), "and the server still answers");
     }
     try (TestServer slow = TestServer.start(c -> c.withCompileTimeout(Duration.ofMillis(1)))) {
       assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED,
