@@ -7,7 +7,7 @@ wf_find_jdk
 wf_require_maven
 cd "$WF_ROOT"
 wf_log "building the server (JDK $WF_JAVA_MAJOR at $JAVA_HOME)"
-mvn -q -B -DskipTests -pl flight-server -am package
+mvn -q -B -Dstyle.color=never -DskipTests -pl flight-server -am package
 examples="$WF_ROOT/guest-sdk-rust/target/wasm-examples"
 bash guest-sdk-rust/build-examples.sh "$examples"
 register=()

@@ -14,7 +14,7 @@ bash guest-sdk-rust/build-examples.sh
 bash guest-sdk-rust/test-sdk.sh
 
 wf_log "Java tests (mvn verify)"
-mvn -B -ntp verify
+mvn -B -ntp -Dstyle.color=never verify
 
 wf_log "pyarrow client tests"
 wf_ensure_venv
