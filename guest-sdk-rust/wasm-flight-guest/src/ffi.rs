@@ -1,6 +1,6 @@
 //! The wasm32 Arrow C Data Interface structs (ABI §5), the SDK's exports (ABI §3) and every line
-//! of `unsafe` in the SDK: reading the host's input batch, writing and releasing the output, and
-//! the allocator.
+//! of `unsafe` in the SDK: reading the host's input structs and buffers, writing and releasing
+//! the output, byte views of typed buffers, and the allocator.
 
 use std::alloc::{self, Layout as AllocLayout};
 use std::cell::RefCell;
@@ -8,13 +8,9 @@ use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_void};
 use std::{mem, ptr, slice};
 
-use crate::builder::{OutputArray, OutputBatch};
-use crate::types::{DataType, Layout, Primitive};
-use crate::view::{Batch, Bitmap, Column, RawArray};
-use crate::{Error, Result};
-
-/// `ARROW_FLAG_NULLABLE` (value 2) in `ArrowSchema::flags`.
-const FLAG_NULLABLE: i64 = 2;
+use crate::builder::{Data, OutputBatch};
+use crate::view::Batch;
+use crate::{Error, Field, Primitive, Result};
 
 #[repr(C)]
 pub(crate) struct ArrowSchema {
@@ -87,132 +83,193 @@ impl ArrowArray {
 // ---------------------------------------------------------------------------------------------
 // Reading host memory
 
-fn malformed(what: String) -> Error {
-    Error::invalid_input(format!("malformed input: {what}"))
-}
-
-/// Checks that `ptr` may address `len` values of `T`: non-null, aligned, size within `isize`.
-fn check_ptr<T>(ptr: *const T, len: usize) -> Result<()> {
+/// Checks that `ptr` may address `len` values of `T`: non-null, aligned, size within `isize`,
+/// and the end within the address space.
+fn check_ptr<T>(ptr: *const T, len: usize) -> std::result::Result<(), String> {
     let size = len.checked_mul(mem::size_of::<T>()).filter(|&s| s <= isize::MAX as usize);
-    if ptr.is_null() || ptr as usize % mem::align_of::<T>() != 0 || size.is_none() {
-        return Err(malformed(format!("bad pointer {:#x} to {len} values", ptr as usize)));
+    let fits = size.map_or(false, |s| (ptr as usize).checked_add(s).is_some());
+    if ptr.is_null() || ptr as usize % mem::align_of::<T>() != 0 || !fits {
+        return Err(format!("has a bad pointer {:#x} to {len} values", ptr as usize));
     }
     Ok(())
 }
 
 /// Borrows `len` values at `ptr` in host-owned input memory.
-fn slice_at<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T]> {
+fn slice_at<'a, T>(ptr: *const T, len: usize) -> std::result::Result<&'a [T], String> {
     if len == 0 {
         return Ok(&[]);
     }
     check_ptr(ptr, len)?;
     // SAFETY: non-null, aligned and of valid size (checked). The host guarantees that every
-    // pointer it writes covers the values the batch needs and that nobody writes that memory
-    // during the call (ABI §5.3); the borrow does not outlive the call.
+    // pointer it writes covers the values the batch's lengths and offsets imply, which is what
+    // the callers compute `len` from, and that nobody writes that memory during the call
+    // (ABI §5.3); the borrow does not outlive the call.
     Ok(unsafe { slice::from_raw_parts(ptr, len) })
 }
 
-fn deref<'a, T>(ptr: *const T) -> Result<&'a T> {
+fn deref<'a, T>(ptr: *const T) -> std::result::Result<&'a T, String> {
     slice_at(ptr, 1).map(|s| &s[0])
 }
 
-fn c_str<'a>(ptr: *const c_char) -> Result<&'a str> {
+fn c_str<'a>(ptr: *const c_char, what: &str) -> std::result::Result<&'a str, String> {
     check_ptr(ptr, 1)?;
     // SAFETY: non-null (checked); the host writes NUL-terminated strings (ABI §5), unchanged
     // during the call.
     let s = unsafe { CStr::from_ptr(ptr) };
-    s.to_str().map_err(|_| malformed("a format or name is not UTF-8".to_string()))
+    s.to_str().map_err(|_| format!("has a {what} that is not UTF-8"))
 }
 
-fn count(value: i64, what: &str) -> Result<usize> {
-    usize::try_from(value).map_err(|_| malformed(format!("{what} is {value}")))
+fn count(value: i64, what: &str) -> std::result::Result<usize, String> {
+    usize::try_from(value).map_err(|_| format!("has {what} {value}"))
+}
+
+/// A host `ArrowSchema`, read through checked accessors. Errors are the "what" of a message
+/// that the caller prefixes with the path of the field.
+#[derive(Clone, Copy)]
+pub(crate) struct SchemaRef<'a>(&'a ArrowSchema);
+
+impl<'a> SchemaRef<'a> {
+    pub(crate) fn format(self) -> std::result::Result<&'a str, String> {
+        c_str(self.0.format, "format")
+    }
+
+    /// The name; `""` for a null pointer.
+    pub(crate) fn name(self) -> std::result::Result<&'a str, String> {
+        if self.0.name.is_null() {
+            Ok("")
+        } else {
+            c_str(self.0.name, "name")
+        }
+    }
+
+    pub(crate) fn flags(self) -> i64 {
+        self.0.flags
+    }
+
+    /// The encoded metadata (C Data binary encoding), `None` for a null pointer.
+    pub(crate) fn metadata(self) -> std::result::Result<Option<&'a [u8]>, String> {
+        let base = self.0.metadata as *const u8;
+        if base.is_null() {
+            return Ok(None);
+        }
+        let truncated = || "has metadata that is too long".to_string();
+        // Reads the little-endian `i32` at `base + at` (unaligned: a byte slice).
+        let read = |at: usize| -> std::result::Result<usize, String> {
+            let bytes = slice_at(base.wrapping_add(at), 4)?;
+            let n = i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            usize::try_from(n).map_err(|_| format!("has metadata with a negative count ({n})"))
+        };
+        // Walks the pairs to learn the size of the encoding: 4 bytes of count, then per pair a
+        // 4-byte length and bytes, twice.
+        let mut end = 4usize;
+        for _ in 0..read(0)? {
+            for _ in 0..2 {
+                let len = read(end)?;
+                end = end.checked_add(4 + len).ok_or_else(truncated)?;
+            }
+        }
+        slice_at(base, end).map(Some)
+    }
+
+    pub(crate) fn children(self) -> std::result::Result<Vec<SchemaRef<'a>>, String> {
+        let n = count(self.0.n_children, "n_children")?;
+        let pointers = slice_at(self.0.children as *const *const ArrowSchema, n)?;
+        pointers.iter().map(|&p| deref(p).map(SchemaRef)).collect()
+    }
+
+    pub(crate) fn dictionary(self) -> std::result::Result<Option<SchemaRef<'a>>, String> {
+        if self.0.dictionary.is_null() {
+            Ok(None)
+        } else {
+            deref(self.0.dictionary).map(|d| Some(SchemaRef(d)))
+        }
+    }
+}
+
+/// A host `ArrowArray`, read through checked accessors.
+#[derive(Clone, Copy)]
+pub(crate) struct ArrayRef<'a>(&'a ArrowArray);
+
+impl<'a> ArrayRef<'a> {
+    pub(crate) fn length(self) -> i64 {
+        self.0.length
+    }
+
+    pub(crate) fn null_count(self) -> i64 {
+        self.0.null_count
+    }
+
+    pub(crate) fn offset(self) -> i64 {
+        self.0.offset
+    }
+
+    pub(crate) fn n_children(self) -> i64 {
+        self.0.n_children
+    }
+
+    pub(crate) fn children(self) -> std::result::Result<Vec<ArrayRef<'a>>, String> {
+        let n = count(self.0.n_children, "n_children")?;
+        let pointers = slice_at(self.0.children as *const *const ArrowArray, n)?;
+        pointers.iter().map(|&p| deref(p).map(ArrayRef)).collect()
+    }
+
+    pub(crate) fn dictionary(self) -> std::result::Result<Option<ArrayRef<'a>>, String> {
+        if self.0.dictionary.is_null() {
+            Ok(None)
+        } else {
+            deref(self.0.dictionary).map(|d| Some(ArrayRef(d)))
+        }
+    }
+
+    /// The buffer pointers (`n_buffers` of them).
+    pub(crate) fn buffers(self) -> std::result::Result<Buffers<'a>, String> {
+        let n = count(self.0.n_buffers, "n_buffers")?;
+        slice_at(self.0.buffers as *const *const u8, n).map(Buffers)
+    }
+}
+
+/// The buffer pointers of a host array.
+#[derive(Clone, Copy)]
+pub(crate) struct Buffers<'a>(&'a [*const u8]);
+
+impl<'a> Buffers<'a> {
+    pub(crate) fn len(self) -> usize {
+        self.0.len()
+    }
+
+    /// Buffer `i` as `bytes` bytes, or `None` for a null pointer. `bytes` must be what the
+    /// array's type, lengths and offsets say the buffer holds (`layout::fetch_buffers`).
+    pub(crate) fn get(
+        self,
+        i: usize,
+        bytes: usize,
+    ) -> std::result::Result<Option<&'a [u8]>, String> {
+        let p = self.0[i];
+        if p.is_null() {
+            return Ok(None);
+        }
+        slice_at(p, bytes).map(Some)
+    }
 }
 
 /// Reads the host's input batch at these addresses (ABI §5.1, §5.3). The result borrows host
 /// memory: it must be dropped before the entry point returns.
 pub(crate) fn read_batch<'a>(schema: usize, array: usize) -> Result<Batch<'a>> {
-    import(deref(schema as *const ArrowSchema)?, deref(array as *const ArrowArray)?)
+    let malformed = |what: String| Error::invalid_input(format!("malformed input: {what}"));
+    let schema =
+        deref(schema as *const ArrowSchema).map_err(|e| malformed(format!("schema {e}")))?;
+    let array = deref(array as *const ArrowArray).map_err(|e| malformed(format!("array {e}")))?;
+    crate::import::import_batch(SchemaRef(schema), ArrayRef(array))
 }
 
 /// Borrows `len` host bytes at `ptr` (the options of `init`), for the call only.
 pub(crate) fn read_bytes<'a>(ptr: usize, len: usize) -> Result<&'a [u8]> {
     slice_at(ptr as *const u8, len)
+        .map_err(|e| Error::invalid_input(format!("malformed input: the options {e}")))
 }
 
-fn import<'a>(schema: &'a ArrowSchema, array: &'a ArrowArray) -> Result<Batch<'a>> {
-    let format = c_str(schema.format)?;
-    if format != "+s" {
-        return Err(malformed(format!("format is '{format}', expected '+s'")));
-    }
-    let n = count(schema.n_children, "n_children")?;
-    if array.n_children != schema.n_children {
-        return Err(malformed("n_children differs in schema and array".to_string()));
-    }
-    let num_rows = count(array.length, "length")?;
-    let offset = count(array.offset, "offset")?;
-    let schemas = slice_at(schema.children as *const *const ArrowSchema, n)?;
-    let arrays = slice_at(array.children as *const *const ArrowArray, n)?;
-    let columns = (0..n)
-        .map(|i| import_column(i, deref(schemas[i])?, deref(arrays[i])?, num_rows, offset))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Batch { num_rows, columns })
-}
-
-/// One child of the struct batch; `rows` and `parent_offset` are the struct's.
-fn import_column<'a>(
-    index: usize,
-    schema: &'a ArrowSchema,
-    array: &'a ArrowArray,
-    rows: usize,
-    parent_offset: usize,
-) -> Result<Column<'a>> {
-    let name = if schema.name.is_null() { "" } else { c_str(schema.name)? };
-    let format = c_str(schema.format)?;
-    let fail = |what: String| Error::invalid_input(format!("column {index} ('{name}') {what}"));
-    let data_type = DataType::from_format(format)
-        .ok_or_else(|| fail(format!("has format '{format}', which ABI 1.0 does not carry")))?;
-    let n_buffers = data_type.n_buffers();
-    if array.n_buffers != n_buffers as i64 {
-        return Err(fail(format!("has {} buffers, expected {n_buffers}", array.n_buffers)));
-    }
-    let too_long = || fail("is too long".to_string());
-    let offset = count(array.offset, "offset")?.checked_add(parent_offset).ok_or_else(too_long)?;
-    // Slots `offset..end` are read; the child must hold `parent_offset + rows` values.
-    let end = offset.checked_add(rows).ok_or_else(too_long)?;
-    if count(array.length, "length")? < parent_offset + rows {
-        return Err(fail(format!("has {} values for {rows} rows", array.length)));
-    }
-    let buffers = slice_at(array.buffers as *const *const u8, n_buffers)?;
-    let bitmap_len = end / 8 + usize::from(end % 8 != 0);
-    let validity =
-        if buffers[0].is_null() { None } else { Some(slice_at(buffers[0], bitmap_len)?) };
-    let data = match data_type.layout() {
-        Layout::Fixed(width) => {
-            [slice_at(buffers[1], end.checked_mul(width).ok_or_else(too_long)?)?, &[][..]]
-        }
-        Layout::Bits => [slice_at(buffers[1], bitmap_len)?, &[]],
-        Layout::Variable => {
-            let n_offsets = end.checked_add(1).ok_or_else(too_long)?;
-            let offsets = slice_at(buffers[1], n_offsets.checked_mul(4).ok_or_else(too_long)?)?;
-            let mut last = [0; 4];
-            last.copy_from_slice(&offsets[offsets.len() - 4..]);
-            let data_len = usize::try_from(i32::from_le_bytes(last))
-                .map_err(|_| fail("has a negative offset".to_string()))?;
-            [offsets, slice_at(buffers[2], data_len)?]
-        }
-    };
-    let null_count = usize::try_from(array.null_count).unwrap_or_else(|_| {
-        validity.map_or(0, |bytes| (0..rows).filter(|&i| !Bitmap { bytes, offset }.get(i)).count())
-    });
-    Ok(Column {
-        index,
-        name,
-        data_type,
-        nullable: schema.flags & FLAG_NULLABLE != 0,
-        null_count,
-        data: RawArray { len: rows, offset, validity, buffers: data },
-    })
-}
+// ---------------------------------------------------------------------------------------------
+// Byte views of typed memory
 
 /// Views bytes as numbers, or `None` when they are misaligned for `T`.
 pub(crate) fn cast_slice<T: Primitive>(bytes: &[u8]) -> Option<&[T]> {
@@ -227,49 +284,48 @@ pub(crate) fn cast_slice<T: Primitive>(bytes: &[u8]) -> Option<&[T]> {
     Some(unsafe { slice::from_raw_parts(bytes.as_ptr().cast(), bytes.len() / mem::size_of::<T>()) })
 }
 
+/// The bytes of a slice of numbers.
+pub(crate) fn as_bytes<T: Primitive>(values: &[T]) -> &[u8] {
+    // SAFETY: `Primitive` types have no padding, so every byte is initialized; `u8` has no
+    // alignment requirement; the length is that of the same memory.
+    unsafe { slice::from_raw_parts(values.as_ptr().cast(), mem::size_of_val(values)) }
+}
+
+/// The bytes of a slice of words, writable.
+pub(crate) fn words_as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
+    // SAFETY: as in `as_bytes`; the exclusive borrow of `words` is handed on to the bytes, and
+    // every byte pattern is a valid `u64`.
+    unsafe { slice::from_raw_parts_mut(words.as_mut_ptr().cast(), mem::size_of_val(words)) }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing the output
 
-/// A heap buffer of an output column, kept alive until the host releases the output.
-pub(crate) struct Buffer(Box<dyn OwnedBuffer>);
-
-trait OwnedBuffer {
-    fn addr(&self) -> *const c_void;
-}
-
-impl<T: Primitive> OwnedBuffer for Vec<T> {
-    fn addr(&self) -> *const c_void {
-        self.as_ptr().cast()
-    }
-}
-
-impl Buffer {
-    pub(crate) fn new<T: Primitive>(values: Vec<T>) -> Self {
-        Buffer(Box::new(values))
-    }
-}
-
-/// What the output `ArrowSchema` points into (its `private_data`).
+/// What the output `ArrowSchema` tree points into (the root's `private_data`).
 struct SchemaPrivate {
-    _names: Vec<CString>,
-    children: Vec<ArrowSchema>,
-    pointers: Vec<*mut ArrowSchema>,
+    /// Every schema below the root, in one allocation that never moves.
+    _nodes: Vec<ArrowSchema>,
+    _strings: Vec<CString>,
+    _metadata: Vec<Vec<u8>>,
+    _pointers: Vec<Vec<*mut ArrowSchema>>,
 }
 
-/// What the output `ArrowArray` points into (its `private_data`).
+/// What the output `ArrowArray` tree points into (the root's `private_data`).
 struct ArrayPrivate {
-    _arrays: Vec<OutputArray>,
+    /// Every array below the root, in one allocation that never moves.
+    _nodes: Vec<ArrowArray>,
     _buffers: Vec<Vec<*const c_void>>,
-    children: Vec<ArrowArray>,
-    pointers: Vec<*mut ArrowArray>,
-    top_buffers: [*const c_void; 1],
+    _pointers: Vec<Vec<*mut ArrowArray>>,
+    /// Owns the buffers the arrays point to.
+    _data: Data,
 }
 
 /// Writes `batch` into the host's zeroed output slots at these addresses (ABI §5.4).
 pub(crate) fn write_batch(batch: OutputBatch, schema: usize, array: usize) -> Result<()> {
     let (schema, array) = (schema as *mut ArrowSchema, array as *mut ArrowArray);
-    check_ptr(schema, 1)?;
-    check_ptr(array, 1)?;
+    let bad = |e: String| Error::execution(format!("bad output slot: {e}"));
+    check_ptr(schema, 1).map_err(bad)?;
+    check_ptr(array, 1).map_err(bad)?;
     // SAFETY: non-null and aligned (checked); the host passes the two output slots it allocated
     // for the session, which nothing else references during the call (ABI §5.4).
     let (schema, array) = unsafe { (&mut *schema, &mut *array) };
@@ -277,75 +333,170 @@ pub(crate) fn write_batch(batch: OutputBatch, schema: usize, array: usize) -> Re
     Ok(())
 }
 
-/// Fills `schema` and `array` with a struct batch whose memory `private_data` owns.
+/// Fills `schema` and `array` with the batch as a struct array (ABI §5.1) whose memory the
+/// roots' `private_data` own.
 fn export(batch: OutputBatch, schema: &mut ArrowSchema, array: &mut ArrowArray) {
-    let n = batch.columns.len();
-    let mut names = Vec::with_capacity(n);
-    let mut arrays = Vec::with_capacity(n);
-    let mut buffers = Vec::with_capacity(n);
-    let mut child_schemas = Vec::with_capacity(n);
-    let mut child_arrays = Vec::with_capacity(n);
-    for column in batch.columns {
-        let column_buffers: Vec<*const c_void> = column
-            .array
-            .buffers
-            .iter()
-            .map(|b| b.as_ref().map_or(ptr::null(), |b| b.0.addr()))
-            .collect();
-        child_schemas.push(ArrowSchema {
-            format: column.array.data_type.format_nul().as_ptr().cast(),
-            name: column.name.as_ptr(),
-            flags: if column.nullable { FLAG_NULLABLE } else { 0 },
-            release: Some(release_child_schema),
-            ..ArrowSchema::EMPTY
-        });
-        child_arrays.push(ArrowArray {
-            length: column.array.len as i64,
-            null_count: column.array.null_count as i64,
-            n_buffers: column_buffers.len() as i64,
-            buffers: column_buffers.as_ptr() as *mut _,
-            release: Some(release_child_array),
-            ..ArrowArray::EMPTY
-        });
-        // Moving these values does not move the heap memory the pointers above refer to.
-        names.push(column.name);
-        arrays.push(column.array);
-        buffers.push(column_buffers);
-    }
-    let mut sp =
-        Box::new(SchemaPrivate { _names: names, children: child_schemas, pointers: vec![] });
-    sp.pointers = sp.children.iter_mut().map(|c| c as *mut _).collect();
-    let mut ap = Box::new(ArrayPrivate {
-        _arrays: arrays,
-        _buffers: buffers,
-        children: child_arrays,
-        pointers: vec![],
-        top_buffers: [ptr::null()],
+    let (field, data) = batch.into_root();
+    export_schema(&field, schema);
+    export_array(data, array);
+}
+
+/// Number of schema or array nodes below a field (children and dictionaries, recursively).
+fn descendants(field: &Field) -> usize {
+    let dt = field.data_type();
+    dt.children().chain(dt.dictionary()).map(|c| 1 + descendants(c)).sum()
+}
+
+fn export_schema(field: &Field, out: &mut ArrowSchema) {
+    let n = descendants(field);
+    let mut nodes: Vec<ArrowSchema> = (0..n).map(|_| ArrowSchema::EMPTY).collect();
+    let base = nodes.as_mut_ptr();
+    let mut owned = (Vec::new(), Vec::new(), Vec::new());
+    let mut next = 0;
+    let root = fill_schema(field, base, &mut next, &mut owned);
+    let private = Box::new(SchemaPrivate {
+        _nodes: nodes,
+        _strings: owned.0,
+        _metadata: owned.1,
+        _pointers: owned.2,
     });
-    ap.pointers = ap.children.iter_mut().map(|c| c as *mut _).collect();
-    *schema = ArrowSchema {
-        format: "+s\0".as_ptr().cast(),
-        n_children: n as i64,
-        children: sp.pointers.as_mut_ptr(),
+    *out = ArrowSchema {
+        name: ptr::null(), // the batch has no name (as in ABI 1.0)
         release: Some(release_schema),
-        private_data: Box::into_raw(sp).cast(),
-        ..ArrowSchema::EMPTY
-    };
-    *array = ArrowArray {
-        length: batch.num_rows as i64,
-        n_buffers: 1,
-        n_children: n as i64,
-        buffers: ap.top_buffers.as_mut_ptr(),
-        children: ap.pointers.as_mut_ptr(),
-        release: Some(release_array),
-        private_data: Box::into_raw(ap).cast(),
-        ..ArrowArray::EMPTY
+        private_data: Box::into_raw(private).cast(),
+        ..root
     };
 }
 
+/// The address of a pointer array, or null when it is empty.
+fn non_empty<T>(pointers: &mut Vec<T>) -> *mut T {
+    if pointers.is_empty() {
+        ptr::null_mut()
+    } else {
+        pointers.as_mut_ptr()
+    }
+}
+
+type SchemaOwned = (Vec<CString>, Vec<Vec<u8>>, Vec<Vec<*mut ArrowSchema>>);
+
+/// The schema of `field`; its descendants are written to `base[*next..]` in pre-order.
+fn fill_schema(
+    field: &Field,
+    base: *mut ArrowSchema,
+    next: &mut usize,
+    owned: &mut SchemaOwned,
+) -> ArrowSchema {
+    let dt = field.data_type();
+    // Names and time zones were checked for NUL bytes when the column was added.
+    let format = CString::new(dt.format()).unwrap_or_default();
+    let name = CString::new(field.name()).unwrap_or_default();
+    let mut place = |child: &Field, owned: &mut SchemaOwned| {
+        let i = *next;
+        *next += 1;
+        let schema = fill_schema(child, base, next, owned);
+        // SAFETY: `descendants` counted one slot per child and dictionary, so `i` is below the
+        // length of the vector `base` points into; nothing else references that vector until
+        // the export is complete. `wrapping_add` stays inside the allocation.
+        unsafe { base.wrapping_add(i).write(schema) };
+        base.wrapping_add(i)
+    };
+    let mut children: Vec<*mut ArrowSchema> = Vec::with_capacity(dt.num_children());
+    for child in dt.children() {
+        children.push(place(child, owned));
+    }
+    let dictionary = dt.dictionary().map_or(ptr::null_mut(), |d| place(d, owned));
+    let metadata = field.metadata().encode();
+    let schema = ArrowSchema {
+        format: format.as_ptr(),
+        name: name.as_ptr(),
+        metadata: metadata.as_ref().map_or(ptr::null(), |m| m.as_ptr().cast()),
+        flags: field.flags(),
+        n_children: children.len() as i64,
+        children: non_empty(&mut children),
+        dictionary,
+        release: Some(release_child_schema),
+        private_data: ptr::null_mut(),
+    };
+    // Moving these into `owned` does not move the heap memory the pointers refer to.
+    owned.0.push(format);
+    owned.0.push(name);
+    owned.1.extend(metadata);
+    owned.2.push(children);
+    schema
+}
+
+/// Number of array nodes below `data`.
+fn data_descendants(data: &Data) -> usize {
+    data.children.iter().chain(data.dictionary.as_deref()).map(|c| 1 + data_descendants(c)).sum()
+}
+
+fn export_array(data: Data, out: &mut ArrowArray) {
+    let n = data_descendants(&data);
+    let mut nodes: Vec<ArrowArray> = (0..n).map(|_| ArrowArray::EMPTY).collect();
+    let base = nodes.as_mut_ptr();
+    let mut owned = (Vec::new(), Vec::new());
+    let mut next = 0;
+    let root = fill_array(&data, base, &mut next, &mut owned);
+    let private = Box::new(ArrayPrivate {
+        _nodes: nodes,
+        _buffers: owned.0,
+        _pointers: owned.1,
+        _data: data,
+    });
+    *out = ArrowArray {
+        release: Some(release_array),
+        private_data: Box::into_raw(private).cast(),
+        ..root
+    };
+}
+
+type ArrayOwned = (Vec<Vec<*const c_void>>, Vec<Vec<*mut ArrowArray>>);
+
+/// The array of `data`; its descendants are written to `base[*next..]` in pre-order.
+fn fill_array(
+    data: &Data,
+    base: *mut ArrowArray,
+    next: &mut usize,
+    owned: &mut ArrayOwned,
+) -> ArrowArray {
+    let mut place = |child: &Data, owned: &mut ArrayOwned| {
+        let i = *next;
+        *next += 1;
+        let array = fill_array(child, base, next, owned);
+        // SAFETY: as in `fill_schema`, with `data_descendants`.
+        unsafe { base.wrapping_add(i).write(array) };
+        base.wrapping_add(i)
+    };
+    let mut children: Vec<*mut ArrowArray> = Vec::with_capacity(data.children.len());
+    for child in &data.children {
+        children.push(place(child, owned));
+    }
+    let dictionary = data.dictionary.as_deref().map_or(ptr::null_mut(), |d| place(d, owned));
+    let mut buffers: Vec<*const c_void> = data
+        .buffers
+        .iter()
+        .map(|b| b.as_ref().map_or(ptr::null(), |b| b.bytes().as_ptr().cast()))
+        .collect();
+    let array = ArrowArray {
+        length: data.len as i64,
+        null_count: data.null_count.map_or(-1, |n| n as i64),
+        offset: data.offset as i64,
+        n_buffers: buffers.len() as i64,
+        n_children: children.len() as i64,
+        buffers: non_empty(&mut buffers),
+        children: non_empty(&mut children),
+        dictionary,
+        release: Some(release_child_array),
+        private_data: ptr::null_mut(),
+    };
+    owned.0.push(buffers);
+    owned.1.push(children);
+    array
+}
+
 extern "C" fn release_schema(schema: *mut ArrowSchema) {
-    // SAFETY: `export` installs this callback on a struct whose `private_data` is the
-    // `SchemaPrivate` box it leaked; clearing `release` here makes a second call impossible.
+    // SAFETY: `export_schema` installs this callback on a struct whose `private_data` is the
+    // `SchemaPrivate` box it leaked; clearing the struct here makes a second call impossible.
     unsafe {
         let schema = &mut *schema;
         drop(Box::from_raw(schema.private_data.cast::<SchemaPrivate>()));
@@ -362,14 +513,15 @@ extern "C" fn release_array(array: *mut ArrowArray) {
     }
 }
 
-/// Children are owned by their parent's private data: releasing one only marks it released.
+/// Children and dictionaries are owned by the root's private data: releasing one only marks it
+/// released.
 extern "C" fn release_child_schema(schema: *mut ArrowSchema) {
-    // SAFETY: installed by `export` on children that live as long as their parent.
+    // SAFETY: installed by `fill_schema` on nodes that live as long as their root.
     unsafe { (*schema).release = None }
 }
 
 extern "C" fn release_child_array(array: *mut ArrowArray) {
-    // SAFETY: installed by `export` on children that live as long as their parent.
+    // SAFETY: installed by `fill_array` on nodes that live as long as their root.
     unsafe { (*array).release = None }
 }
 
@@ -392,7 +544,7 @@ extern "C" fn wf_release(schema: *mut ArrowSchema, array: *mut ArrowArray) {
 pub(crate) fn round_trip<R>(batch: OutputBatch, f: impl FnOnce(&Batch<'_>) -> R) -> Result<R> {
     let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
     export(batch, &mut schema, &mut array);
-    let result = import(&schema, &array).map(|input| f(&input));
+    let result = crate::import::import_batch(SchemaRef(&schema), ArrayRef(&array)).map(|b| f(&b));
     wf_release(&mut schema, &mut array);
     result
 }
@@ -400,8 +552,9 @@ pub(crate) fn round_trip<R>(batch: OutputBatch, f: impl FnOnce(&Batch<'_>) -> R)
 // ---------------------------------------------------------------------------------------------
 // Scalar exports
 
-/// ABI version 1.0, as `wf_abi_version` reports it: `(major << 16) | minor`.
-pub const ABI_VERSION: u32 = 0x0001_0000;
+/// ABI version 1.1 (1.0 plus every Arrow type of `proto-docs/types.md`, metadata and
+/// dictionaries), as `wf_abi_version` reports it: `(major << 16) | minor`.
+pub const ABI_VERSION: u32 = 0x0001_0001;
 
 #[no_mangle]
 extern "C" fn wf_abi_version() -> u32 {
@@ -465,256 +618,4 @@ extern "C" fn wf_free(ptr: usize, size: usize, align: usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{PrimitiveBuilder, Utf8Builder};
-
-    /// C Data input built by hand, as the host would write it (with native pointer sizes).
-    struct Input {
-        schema: ArrowSchema,
-        array: ArrowArray,
-        _child_schemas: Vec<ArrowSchema>,
-        _child_arrays: Vec<ArrowArray>,
-        _pointers: (Vec<*mut ArrowSchema>, Vec<*mut ArrowArray>),
-        _children: Vec<Child>,
-    }
-
-    /// One column: format (NUL-terminated), name, length, offset, null count, buffers.
-    type Child = (&'static str, &'static CStr, i64, i64, i64, Vec<*const c_void>);
-
-    fn addr<T>(v: &[T]) -> *const c_void {
-        v.as_ptr().cast()
-    }
-
-    fn input(rows: i64, offset: i64, children: Vec<Child>) -> Input {
-        let mut child_schemas: Vec<ArrowSchema> = children
-            .iter()
-            .map(|c| ArrowSchema {
-                format: c.0.as_ptr().cast(),
-                name: c.1.as_ptr(),
-                flags: FLAG_NULLABLE,
-                ..ArrowSchema::EMPTY
-            })
-            .collect();
-        let mut child_arrays: Vec<ArrowArray> = children
-            .iter()
-            .map(|c| ArrowArray {
-                length: c.2,
-                offset: c.3,
-                null_count: c.4,
-                n_buffers: c.5.len() as i64,
-                buffers: c.5.as_ptr() as *mut _,
-                ..ArrowArray::EMPTY
-            })
-            .collect();
-        let mut sp: Vec<*mut ArrowSchema> = child_schemas.iter_mut().map(|c| c as *mut _).collect();
-        let mut ap: Vec<*mut ArrowArray> = child_arrays.iter_mut().map(|c| c as *mut _).collect();
-        let schema = ArrowSchema {
-            format: "+s\0".as_ptr().cast(),
-            n_children: children.len() as i64,
-            children: sp.as_mut_ptr(),
-            ..ArrowSchema::EMPTY
-        };
-        let array = ArrowArray {
-            length: rows,
-            offset,
-            n_buffers: 1,
-            n_children: children.len() as i64,
-            children: ap.as_mut_ptr(),
-            ..ArrowArray::EMPTY
-        };
-        Input {
-            schema,
-            array,
-            _child_schemas: child_schemas,
-            _child_arrays: child_arrays,
-            _pointers: (sp, ap),
-            _children: children,
-        }
-    }
-
-    fn read(input: &Input) -> Result<Batch<'_>> {
-        read_batch(&input.schema as *const _ as usize, &input.array as *const _ as usize)
-    }
-
-    fn name(s: &'static str) -> &'static CStr {
-        CStr::from_bytes_with_nul(s.as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn int64_with_offsets_and_bit_offset_validity() {
-        let values: Vec<i64> = (0..16).collect();
-        // Slots 3.. (child offset 1 + struct offset 2); slot 4 and 7 null.
-        let validity: Vec<u8> = vec![0b0110_1111, 0xFF];
-        let buffers = vec![addr(&validity), addr(&values)];
-        let input = input(5, 2, vec![("l\0", name("x\0"), 10, 1, 2, buffers)]);
-        let batch = read(&input).unwrap();
-        assert_eq!((batch.num_rows(), batch.num_columns()), (5, 1));
-        let col = batch.column_by_name("x").unwrap();
-        assert_eq!((col.null_count(), col.is_nullable(), col.len()), (2, true, 5));
-        let view = col.primitive::<i64>().unwrap();
-        assert_eq!(view.iter().collect::<Vec<_>>(), [Some(3), None, Some(5), Some(6), None]);
-        assert_eq!(view.values(), &[3, 4, 5, 6, 7]);
-        assert!(view.is_null(1) && view.is_valid(0));
-    }
-
-    #[test]
-    fn null_validity_pointer_means_no_nulls() {
-        let values: Vec<f64> = vec![1.5, 2.5, 3.5];
-        let buffers = vec![ptr::null(), addr(&values)];
-        let input = input(2, 0, vec![("g\0", name("f\0"), 3, 1, 0, buffers)]);
-        let batch = read(&input).unwrap();
-        let view = batch.column(0).unwrap().primitive::<f64>().unwrap();
-        assert_eq!(view.iter().collect::<Vec<_>>(), [Some(2.5), Some(3.5)]);
-    }
-
-    #[test]
-    fn bool_with_bit_offset() {
-        let values: Vec<u8> = vec![0b1010_0000, 0b0000_0001];
-        let validity: Vec<u8> = vec![0b1011_1111, 0xFF];
-        let buffers = vec![addr(&validity), addr(&values)];
-        let input = input(5, 0, vec![("b\0", name("b\0"), 5, 5, 1, buffers)]);
-        let batch = read(&input).unwrap();
-        let view = batch.column(0).unwrap().boolean().unwrap();
-        let got: Vec<_> = view.iter().collect();
-        assert_eq!(got, [Some(true), None, Some(true), Some(true), Some(false)]);
-    }
-
-    #[test]
-    fn utf8_with_offset_and_nulls() {
-        let data = "xxhéllo∂wörld".as_bytes().to_vec();
-        // Slot 0 is "xx" (skipped by offset 1), then "héllo", null, "∂", "wörld".
-        let offsets: Vec<i32> = vec![0, 2, 8, 8, 11, 17];
-        let validity: Vec<u8> = vec![0b1111_1011];
-        let buffers = vec![addr(&validity), addr(&offsets), addr(&data)];
-        let input = input(4, 0, vec![("u\0", name("s\0"), 5, 1, 1, buffers)]);
-        let batch = read(&input).unwrap();
-        let view = batch.column(0).unwrap().utf8().unwrap();
-        assert_eq!(view.len(), 4);
-        assert_eq!(
-            view.iter().collect::<Vec<_>>(),
-            [Some("héllo"), None, Some("∂"), Some("wörld")]
-        );
-        let bin = batch.column(0).unwrap().binary().unwrap_err();
-        assert_eq!(bin.message(), "column 0 ('s') is utf8, expected binary");
-    }
-
-    #[test]
-    fn binary_and_invalid_utf8() {
-        let data: Vec<u8> = vec![0xFF, 0xC3, 0xA9];
-        let offsets: Vec<i32> = vec![0, 1, 3];
-        let buffers = vec![ptr::null(), addr(&offsets), addr(&data)];
-        let input = input(2, 0, vec![("z\0", name("z\0"), 2, 0, 0, buffers.clone())]);
-        let batch = read(&input).unwrap();
-        let view = batch.column(0).unwrap().binary().unwrap();
-        assert_eq!(view.iter().collect::<Vec<_>>(), [Some(&[0xFF][..]), Some(&[0xC3, 0xA9][..])]);
-
-        let input = self::input(2, 0, vec![("u\0", name("u\0"), 2, 0, 0, buffers)]);
-        let err = read(&input).unwrap().column(0).unwrap().utf8().unwrap_err();
-        assert!(err.message().starts_with("column 0 ('u') holds invalid UTF-8"), "{err}");
-        assert_eq!(err.status(), 1);
-
-        let offsets: Vec<i32> = vec![1, 2, 3];
-        let buffers = vec![ptr::null(), addr(&offsets), addr(&data)];
-        let input = self::input(2, 0, vec![("u\0", name("u\0"), 2, 0, 0, buffers)]);
-        let err = read(&input).unwrap().column(0).unwrap().utf8().unwrap_err();
-        assert_eq!(err.message(), "column 0 ('u') has an offset (2) inside a UTF-8 character");
-    }
-
-    #[test]
-    fn type_and_shape_errors() {
-        let values: Vec<i32> = vec![1, 2];
-        let buffers = vec![ptr::null(), addr(&values)];
-        let input = input(2, 0, vec![("i\0", name("x\0"), 2, 0, 0, buffers.clone())]);
-        let err = read(&input).unwrap().column(0).unwrap().primitive::<i64>().unwrap_err();
-        assert_eq!(err.message(), "column 0 ('x') is int32, expected int64");
-
-        let input = self::input(3, 0, vec![("i\0", name("x\0"), 2, 0, 0, buffers.clone())]);
-        assert_eq!(read(&input).err().unwrap().message(), "column 0 ('x') has 2 values for 3 rows");
-        let input = self::input(2, 0, vec![("tss:\0", name("t\0"), 2, 0, 0, buffers)]);
-        let err = read(&input).err().unwrap();
-        assert_eq!(err.message(), "column 0 ('t') has format 'tss:', which ABI 1.0 does not carry");
-        assert!(read_batch(0, 0).is_err());
-    }
-
-    #[test]
-    fn zero_rows_and_zero_columns() {
-        let input = input(0, 0, vec![]);
-        let batch = read(&input).unwrap();
-        assert_eq!((batch.num_rows(), batch.num_columns()), (0, 0));
-        assert!(batch.column(0).is_err());
-    }
-
-    #[test]
-    fn export_then_release() {
-        let mut ints = PrimitiveBuilder::<i32>::new();
-        ints.extend([Some(1), None]);
-        let strings: Utf8Builder = [Some("a"), Some("b")].into_iter().collect();
-        let batch = OutputBatch::new(2)
-            .with_column("i", true, ints)
-            .unwrap()
-            .with_column("s", false, strings)
-            .unwrap();
-        let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-        write_batch(batch, &mut schema as *mut _ as usize, &mut array as *mut _ as usize).unwrap();
-        assert!(schema.release.is_some() && array.release.is_some());
-        {
-            let batch = import(&schema, &array).unwrap();
-            let i = batch.column(0).unwrap();
-            assert_eq!((i.name(), i.is_nullable(), i.null_count()), ("i", true, 1));
-            assert!(!batch.column(1).unwrap().is_nullable());
-        }
-        wf_release(&mut schema, &mut array);
-        assert!(schema.release.is_none() && array.release.is_none());
-        assert!(schema.private_data.is_null() && array.private_data.is_null());
-        wf_release(&mut schema, &mut array); // already released: no-op
-        wf_release(ptr::null_mut(), ptr::null_mut());
-    }
-
-    #[test]
-    fn map_entry_writes_output_or_reports_the_error() {
-        fn double(input: &Batch) -> Result<OutputBatch> {
-            let x = input.column(0)?.primitive::<i32>()?;
-            let out: crate::PrimitiveBuilder<i32> = x.iter().map(|v| v.map(|v| v * 2)).collect();
-            OutputBatch::new(input.num_rows()).with_column("y", true, out)
-        }
-        let call = |input: &Input, f: fn(&Batch<'_>) -> Result<OutputBatch>| {
-            let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-            let status = crate::macros::map_entry(
-                &input.schema as *const _ as usize,
-                &input.array as *const _ as usize,
-                &mut schema as *mut _ as usize,
-                &mut array as *mut _ as usize,
-                f,
-            );
-            let output =
-                import(&schema, &array).map(|b| format!("{:?}", b.columns[0].primitive::<i32>()));
-            wf_release(&mut schema, &mut array);
-            (status, output.map_err(|_| last_error()))
-        };
-        let values: Vec<i32> = vec![1, 2, 3];
-        let good =
-            input(3, 0, vec![("i\0", name("x\0"), 3, 0, 0, vec![ptr::null(), addr(&values)])]);
-        assert_eq!(call(&good, double), (0, Ok("Ok([Some(2), Some(4), Some(6)])".to_string())));
-        let wrong =
-            input(2, 0, vec![("s\0", name("x\0"), 3, 0, 0, vec![ptr::null(), addr(&values)])]);
-        assert_eq!(
-            call(&wrong, double),
-            (1, Err("column 0 ('x') is int16, expected int32".to_string()))
-        );
-        let short = |_: &Batch| Ok(OutputBatch::new(1));
-        let err = "the function returned 1 rows for 3 input rows".to_string();
-        assert_eq!(call(&good, short), (2, Err(err)));
-    }
-
-    #[test]
-    fn alloc_and_free() {
-        for (size, align) in [(1, 1), (100, 8), (3, 64), (0, 16)] {
-            let p = wf_alloc(size, align);
-            assert!(p != 0 && p % align == 0, "{size} {align}");
-            wf_free(p, size, align);
-        }
-        assert_eq!(wf_alloc(8, 3), 0);
-        assert_eq!(wf_alloc(8, 128), 0);
-    }
-}
+mod tests;

@@ -1,10 +1,15 @@
 //! Guest SDK of wasm-flight: write Arrow user-defined functions in safe Rust and compile them to
-//! a `wasm32-unknown-unknown` module that speaks the guest ABI v1 (`proto-docs/abi-v1.md`).
+//! a `wasm32-unknown-unknown` module that speaks the guest ABI v1 (`proto-docs/abi-v1.md`),
+//! version 1.1: every Arrow type of `proto-docs/types.md`, nested at any depth, with metadata
+//! and dictionaries.
 //!
-//! A function reads a [`Batch`] through typed zero-copy views ([`PrimitiveView`], [`BoolView`],
-//! [`Utf8View`], [`BinaryView`]) and returns an [`OutputBatch`] of columns made with the builders
-//! ([`PrimitiveBuilder`], [`BoolBuilder`], [`Utf8Builder`], [`BinaryBuilder`]).
-//! [`export_functions!`] turns such functions into the module's exports:
+//! A function reads a [`Batch`] through zero-copy views: the simple typed accessors of a
+//! [`Column`] ([`PrimitiveView`], [`BoolView`], [`Utf8View`], [`BinaryView`]) or the generic
+//! [`ArrayView`] of any type ([`Column::array`]) and its typed views. It returns an
+//! [`OutputBatch`] of columns made with the typed builders ([`PrimitiveBuilder`],
+//! [`Utf8Builder`], …) or the generic [`ArrayBuilder`], which also deep-copies any view
+//! ([`ArrayBuilder::copy_of`]). [`export_functions!`] turns such functions into the module's
+//! exports:
 //!
 //! ```
 //! use wasm_flight_guest::{Batch, OutputBatch, PrimitiveBuilder, Result};
@@ -21,6 +26,46 @@
 //! }
 //! # fn main() {}
 //! ```
+//!
+//! Reading a nested column (`orders`: `list<struct<sku: utf8, qty: int64>>`), checked natively
+//! with [`OutputBatch::as_input`]:
+//!
+//! ```
+//! use wasm_flight_guest::{ArrayBuilder, Batch, OutputBatch, PrimitiveBuilder, Result, Utf8Builder};
+//!
+//! pub fn total_qty(input: &Batch) -> Result<OutputBatch> {
+//!     let orders = input.column_by_name("orders")?.array().as_list()?;
+//!     let mut totals = PrimitiveBuilder::<i64>::with_capacity(orders.len());
+//!     for order in orders.iter() {
+//!         totals.push(match order {
+//!             None => None, // a null list
+//!             Some(lines) => {
+//!                 // The row's items: a slice of the list's child, a struct.
+//!                 let qty = lines.as_struct()?.column_by_name("qty")?.as_primitive::<i64>()?;
+//!                 Some(qty.iter().flatten().sum())
+//!             }
+//!         });
+//!     }
+//!     OutputBatch::new(input.num_rows()).with_column("total_qty", true, totals)
+//! }
+//!
+//! # fn main() -> Result<()> {
+//! let sku: Utf8Builder = [Some("a"), Some("b"), Some("c")].into_iter().collect();
+//! let qty: PrimitiveBuilder<i64> = [Some(2), None, Some(5)].into_iter().collect();
+//! let lines = ArrayBuilder::new_struct(
+//!     3,
+//!     vec![ArrayBuilder::from(sku).with_name("sku"), ArrayBuilder::from(qty).with_name("qty")],
+//!     None,
+//! )?;
+//! let orders = ArrayBuilder::new_list(lines, [Some(2), None, Some(1), Some(0)])?;
+//! let batch = OutputBatch::new(4).with_column("orders", true, orders)?;
+//! let totals = batch.as_input(total_qty)??.as_input(|out| {
+//!     out.column(0).unwrap().primitive::<i64>().unwrap().iter().collect::<Vec<_>>()
+//! })?;
+//! assert_eq!(totals, [Some(2), None, Some(5), Some(0)]);
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(unsafe_code)]
 
@@ -28,17 +73,29 @@ mod builder;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod import;
+mod layout;
 mod macros;
+mod metadata;
+mod primitive;
 mod types;
 mod view;
 
 pub use builder::{
-    BinaryBuilder, BoolBuilder, OutputArray, OutputBatch, PrimitiveBuilder, Utf8Builder,
+    ArrayBuilder, BinaryBuilder, BinaryViewBuilder, BoolBuilder, FixedBytesBuilder,
+    GenericBinaryBuilder, GenericUtf8Builder, LargeBinaryBuilder, LargeUtf8Builder, NullBuilder,
+    OutputArray, OutputBatch, PrimitiveBuilder, Utf8Builder, Utf8ViewBuilder,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use ffi::ABI_VERSION;
-pub use types::{DataType, Primitive};
-pub use view::{Batch, BinaryView, BoolView, Column, PrimitiveView, Utf8View};
+pub use metadata::Metadata;
+pub use primitive::{Offset, Primitive, F16};
+pub use types::{DataType, Field, IntervalUnit, TimeUnit, UnionMode};
+pub use view::{
+    ArrayView, Batch, BinaryView, BinaryViewView, Bitmap, BoolView, Column, DictionaryView,
+    FixedBytesView, GenericBinaryView, GenericUtf8View, LargeBinaryView, LargeUtf8View, ListView,
+    NullView, PrimitiveView, RunEndView, StructView, UnionView, Utf8View, Utf8ViewView,
+};
 
 /// Used by the expansion of [`export_functions!`]; not a stable API.
 #[doc(hidden)]

@@ -1,5 +1,6 @@
 package io.wasmflight.server;
 
+import io.wasmflight.server.internal.InputReadGuard;
 import io.wasmflight.server.internal.ModuleRegistry;
 import io.wasmflight.server.internal.WasmFlightProducer;
 import java.io.IOException;
@@ -44,6 +45,9 @@ public final class WasmFlightServer implements AutoCloseable {
         FlightServer.builder(
                 allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
             .maxInboundMessageSize((int) maxMessage)
+            .transportHint("grpc.builderConsumer",
+                (java.util.function.Consumer<io.grpc.netty.NettyServerBuilder>)
+                    b -> b.intercept(new InputReadGuard()))
             .build();
     try {
       flight.start();

@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal;
 
 import io.wasmflight.server.WasmFlightException;
+import io.wasmflight.server.internal.abi.InputWriter;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
@@ -8,6 +9,7 @@ import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -54,35 +56,49 @@ final class ExchangeSession {
           throw new WasmFlightException.BadRequest("input schema changed at batch " + batch
               + ": the session started with " + inputSchema + ", now " + in.getSchema());
         }
-        VectorSchemaRoot out = apply(step, in);
+        VectorSchemaRoot out = apply(step, in, reader.getDictionaryProvider());
         if (!started) {
           listener.setUseZeroCopy(false); // output roots are reused for the next batch
-          listener.start(out);
+          listener.start(out, step.outputDictionaries());
           started = true;
         }
         backpressure.awaitReady();
         listener.putNext();
         batch++;
       }
+      unreadable();
       if (!started) {
         // No batch arrived: still start the stream with the best schema we can know.
         Schema schema = step.emptyStreamSchema(reader.hasRoot() ? reader.getRoot().getSchema()
-            : null);
+            : null, reader.getDictionaryProvider());
         try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator)) {
-          listener.start(empty);
+          listener.start(empty, step.outputDictionaries());
         }
       }
-      listener.completed();
     }
+    // Only now that the step and the exchange's allocator are closed: a client that sees the
+    // stream complete (and, say, shuts the server down) finds every buffer released.
+    listener.completed();
   }
 
   /** The step on one batch, with the exchange's Arrow memory limit reported as a limit. */
-  private VectorSchemaRoot apply(BatchStep step, VectorSchemaRoot in) {
+  private VectorSchemaRoot apply(BatchStep step, VectorSchemaRoot in,
+      DictionaryProvider dictionaries) {
     try {
-      return step.apply(in);
+      return step.apply(in, dictionaries);
     } catch (OutOfMemoryException e) {
       throw new WasmFlightException.LimitExceeded("the exchange's Arrow memory limit of "
           + allocatorLimit + " bytes was reached", e);
+    }
+  }
+
+  /** A bad request when Arrow Java could not parse an input message (see InputReadGuard). */
+  private static void unreadable() {
+    InputReadGuard.Failure failure = InputReadGuard.current();
+    String message = failure == null ? null : failure.message();
+    if (message != null) {
+      throw new WasmFlightException.BadRequest("Arrow Java cannot read the input stream: "
+          + message + " (proto-docs/types.md lists what Arrow Java and Flight cannot carry)");
     }
   }
 
@@ -95,11 +111,19 @@ final class ExchangeSession {
   private boolean nextBatch(FlightStream reader) {
     try {
       boolean more = reader.next();
+      unreadable();
       if (more) {
         SchemaChangeGuard.check(reader, batch);
+        if (batch == 0) {
+          InputWriter.checkReadable(reader.getRoot().getSchema());
+        }
       }
       return more;
     } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+      unreadable();
+      if (reader.hasRoot()) {
+        InputWriter.checkReadable(reader.getRoot().getSchema());
+      }
       throw new WasmFlightException.BadRequest("input batch " + batch + " could not be read: "
           + e.getMessage() + " (did the input schema change mid-stream?)", e);
     }

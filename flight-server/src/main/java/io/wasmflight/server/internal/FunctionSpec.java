@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.WasmFlightException;
-import io.wasmflight.server.internal.abi.ColumnType;
+import io.wasmflight.server.internal.abi.CDataFormat;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +24,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 record FunctionSpec(String name, Kind kind, String export, String init, Schema output) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
-  /** Function kinds; only {@link #MAP} runs in ABI 1.0, the others are reserved. */
+  /** Function kinds; only {@link #MAP} runs in ABI 1.x, the others are reserved. */
   enum Kind {
     MAP,
     FILTER,
@@ -98,14 +98,21 @@ record FunctionSpec(String name, Kind kind, String export, String init, Schema o
       }
       String fieldName = text(f, "name", true);
       String format = text(f, "format", true);
-      ColumnType type = ColumnType.ofFormat(format);
-      if (type == null) {
+      CDataFormat type;
+      try {
+        type = CDataFormat.parse(format, 0);
+      } catch (CDataFormat.UnsupportedFormat e) {
         throw rejected("function '" + fn + "': output field '" + fieldName + "' has format '"
-            + format + "', which ABI 1.0 does not carry");
+            + format + "': " + e.getMessage());
+      }
+      if (type.childCount() != 0) {
+        throw rejected("function '" + fn + "': output field '" + fieldName + "' has format '"
+            + format + "', which needs children; a catalog declares only types without "
+            + "children (leave 'output' out when the output is nested)");
       }
       JsonNode nullable = f.get("nullable");
       boolean isNullable = nullable == null || nullable.asBoolean(true);
-      fields.add(new Field(fieldName, new FieldType(isNullable, type.arrowType(), null), null));
+      fields.add(new Field(fieldName, new FieldType(isNullable, type.type(), null), null));
     }
     return new Schema(fields);
   }
@@ -141,7 +148,7 @@ record FunctionSpec(String name, Kind kind, String export, String init, Schema o
       for (Field field : output.getFields()) {
         ObjectNode fo = fields.addObject();
         fo.put("name", field.getName());
-        fo.put("format", ColumnType.ofArrowType(field.getType()).format());
+        fo.put("format", CDataFormat.of(field.getType()).format());
         fo.put("nullable", field.isNullable());
       }
     }

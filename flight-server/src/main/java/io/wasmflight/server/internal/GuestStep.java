@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -48,9 +49,9 @@ final class GuestStep implements BatchStep {
   }
 
   @Override
-  public VectorSchemaRoot apply(VectorSchemaRoot in) {
+  public VectorSchemaRoot apply(VectorSchemaRoot in, DictionaryProvider dictionaries) {
     if (input == null) {
-      input = new InputWriter(guest, in.getSchema());
+      input = new InputWriter(guest, in.getSchema(), dictionaries);
     }
     input.write(in);
     guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
@@ -63,11 +64,16 @@ final class GuestStep implements BatchStep {
 
   /** Runs the function on a zero-row batch of the client's schema to learn its output schema. */
   @Override
-  public Schema emptyStreamSchema(Schema inputSchema) {
+  public DictionaryProvider outputDictionaries() {
+    return output.dictionaries();
+  }
+
+  @Override
+  public Schema emptyStreamSchema(Schema inputSchema, DictionaryProvider dictionaries) {
     if (inputSchema != null) {
       try (VectorSchemaRoot empty = VectorSchemaRoot.create(inputSchema, output.allocator())) {
         empty.setRowCount(0);
-        return apply(empty).getSchema();
+        return apply(empty, dictionaries).getSchema();
       }
     }
     return function.output() != null ? function.output() : new Schema(List.of());

@@ -1,14 +1,16 @@
 package io.wasmflight.server.internal.abi;
 
 /**
- * Constants and wasm32 struct offsets of guest ABI 1.0. The normative text is
- * {@code proto-docs/abi-v1.md}; this class and the Rust SDK's {@code ffi.rs} must agree with it.
+ * Constants and wasm32 struct offsets of guest ABI 1.1 (1.0 plus every Arrow type, metadata and
+ * dictionaries). The normative text is {@code proto-docs/abi-v1.md} and {@code
+ * proto-docs/types.md}; this class and the Rust SDK's {@code ffi.rs} must agree with them. Guests
+ * reporting 1.0 or 1.1 are accepted.
  */
 public final class AbiV1 {
   private AbiV1() {}
 
   public static final int MAJOR = 1;
-  public static final int MINOR = 0;
+  public static final int MINOR = 1;
 
   // Exports.
   public static final String MEMORY = "memory";
@@ -31,6 +33,10 @@ public final class AbiV1 {
   public static final int MAX_CATALOG_BYTES = 1 << 20;
   /** Most children a struct may declare. */
   public static final int MAX_CHILDREN = 65536;
+  /** Deepest nesting of arrays (children and dictionaries) the host reads or writes. */
+  public static final int MAX_DEPTH = 64;
+  /** Most ArrowSchema nodes (all levels, dictionaries included) of one output schema. */
+  public static final int MAX_NODES = 1 << 18;
   /** Alignment of every buffer the host writes into guest memory. */
   public static final int BUFFER_ALIGN = 8;
 

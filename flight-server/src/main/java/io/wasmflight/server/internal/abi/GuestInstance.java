@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
 /**
- * One instance of a guest module with the ABI 1.0 exports resolved. Every call into the guest goes
+ * One instance of a guest module with the ABI 1.x exports resolved. Every call into the guest goes
  * through {@link #invoke}, the one place where traps become {@link WasmFlightException}s. After
  * any exception the instance must be dropped, never called again.
  *

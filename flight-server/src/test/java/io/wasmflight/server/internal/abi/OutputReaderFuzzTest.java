@@ -14,8 +14,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Feeds corrupted and random output structs to the host's reader: every outcome must be a
  * valid batch, an {@link WasmFlightException.AbiViolation} or a {@link
- * WasmFlightException.LimitExceeded} — never another exception, never a leak. Seeded; a failure
- * names its seed. {@code -Dwasmflight.fuzz.iterations=N} runs longer (default 4000).
+ * WasmFlightException.LimitExceeded} — never another exception, never a leak. Two corpora: a
+ * flat batch written slot by slot, and a nested batch of every layout (lists, struct, map,
+ * fixed-size list, list view, unions, run-end encoded, views, a dictionary) written by the
+ * host's writer, whose structs, pointer arrays, buffers and metadata are corrupted. Seeded; a
+ * failure names its seed. {@code -Dwasmflight.fuzz.iterations=N} runs longer (default 4000).
  */
 class OutputReaderFuzzTest {
   static final int ITERATIONS = Integer.getInteger("wasmflight.fuzz.iterations", 4000);
@@ -80,6 +83,93 @@ class OutputReaderFuzzTest {
           }
         }
       }
+    }
+  }
+
+  /** Every struct, pointer array, string, metadata and buffer start of a written C Data tree. */
+  static void regions(FlatMemory m, int schema, int array, List<int[]> out, int depth) {
+    if (depth > 70) {
+      return;
+    }
+    out.add(new int[] {schema, AbiV1.Schema.SIZE});
+    out.add(new int[] {array, AbiV1.Array.SIZE});
+    out.add(new int[] {m.readInt(schema + AbiV1.Schema.FORMAT), 2});
+    int meta = m.readInt(schema + AbiV1.Schema.METADATA);
+    if (meta != 0) {
+      out.add(new int[] {meta, 16});
+    }
+    int nBuffers = (int) m.readLong(array + AbiV1.Array.N_BUFFERS);
+    int buffers = m.readInt(array + AbiV1.Array.BUFFERS);
+    if (nBuffers > 0) {
+      out.add(new int[] {buffers, 4 * nBuffers});
+      for (int b = 0; b < nBuffers; b++) {
+        int ptr = m.readInt(buffers + 4 * b);
+        if (ptr != 0 && m.inBounds(ptr, 32)) {
+          out.add(new int[] {ptr, 32});
+        }
+      }
+    }
+    int n = (int) m.readLong(array + AbiV1.Array.N_CHILDREN);
+    if (n > 0) {
+      out.add(new int[] {m.readInt(schema + AbiV1.Schema.CHILDREN), 4 * n});
+      out.add(new int[] {m.readInt(array + AbiV1.Array.CHILDREN), 4 * n});
+      for (int i = 0; i < n; i++) {
+        regions(m, m.readInt(m.readInt(schema + AbiV1.Schema.CHILDREN) + 4 * i),
+            m.readInt(m.readInt(array + AbiV1.Array.CHILDREN) + 4 * i), out, depth + 1);
+      }
+    }
+    int dict = m.readInt(schema + AbiV1.Schema.DICTIONARY);
+    if (dict != 0) {
+      regions(m, dict, m.readInt(array + AbiV1.Array.DICTIONARY), out, depth + 1);
+    }
+  }
+
+  @Test
+  void corruptedNestedOutputIsAlwaysACleanError() {
+    int[] outcomes = new int[3]; // ok, ABI violation, limit
+    try (BufferAllocator allocator = new RootAllocator()) {
+      for (int seed = 0; seed < ITERATIONS; seed++) {
+        Random random = new Random(seed);
+        int rows = random.nextInt(30);
+        try (NestedBatch batch = new NestedBatch(allocator, rows)) {
+          NestedOutputTest.Written w = new NestedOutputTest.Written(batch);
+          List<int[]> regions = new ArrayList<>();
+          regions(w.m(), w.writer.schemaPtr(), w.writer.arrayPtr(), regions, 0);
+          Target t = new Target(w.schema(), w.array(), rows, regions);
+          corrupt(w.m(), t, random);
+          if (random.nextInt(20) == 0) {
+            w.echo(); // also corrupt the slots themselves, after copying
+            corrupt(w.m(), new Target(w.schema(), w.array(), rows,
+                List.of(new int[] {w.schema(), AbiV1.Schema.SIZE},
+                    new int[] {w.array(), AbiV1.Array.SIZE})), random);
+          } else {
+            w.echo();
+          }
+          long before = allocator.getAllocatedMemory();
+          try (OutputReader reader = new OutputReader(w.g, allocator, 1 << 20, null)) {
+            var root = reader.read(t.schema(), t.array(), rows);
+            // What Flight does with it next: unload every buffer for the wire.
+            try (var wire = new org.apache.arrow.vector.VectorUnloader(root, true, true)
+                .getRecordBatch()) {
+              assertEquals(rows, wire.getLength());
+            }
+            outcomes[0]++;
+          } catch (WasmFlightException.AbiViolation e) {
+            outcomes[1]++;
+          } catch (WasmFlightException.LimitExceeded e) {
+            outcomes[2]++;
+          } catch (Throwable e) {
+            fail("seed " + seed + ": the reader threw " + e, e);
+          }
+          assertEquals(before, allocator.getAllocatedMemory(), "seed " + seed + " leaked");
+        }
+      }
+    }
+    System.out.println("nested fuzz outcomes ok/violation/limit: " + outcomes[0] + "/"
+        + outcomes[1] + "/" + outcomes[2]);
+    if (outcomes[0] == 0 || outcomes[1] == 0) {
+      fail("uninformative fuzz run: ok/violation/limit = " + outcomes[0] + "/" + outcomes[1]
+          + "/" + outcomes[2]);
     }
   }
 
