@@ -75,8 +75,8 @@ class LimitsTest {
         "time limit exceeded in misbehave/" + function + " (" + engine + ") at batch 0: "
             + "a call ran past its time limit of 400 ms; the guest was stopped");
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    // Measured by the client, so generous; the watchdog itself fires at 400 ms.
-    assertTrue(ms < 4000, "took " + ms + " ms");
+    // Within 2x the deadline, measured by the client (so including instantiation and transport).
+    assertTrue(ms < 800, "took " + ms + " ms for a 400 ms limit");
   }
 
   @Test

@@ -35,6 +35,15 @@ class LoadTest {
   /** A hostile function and the status it must end with. */
   record Hostile(String function, String limits, FlightStatusCode expected) {}
 
+  /**
+   * The 16 hostile workers (every 4th) split in halves, AOT then interpreter, each half covering
+   * every hostile function from the first round; one healthy worker in eight interprets.
+   */
+  static String engine(int worker) {
+    boolean interpreter = worker % 4 == 0 ? worker / 4 >= SESSIONS / 8 : worker % 8 == 7;
+    return interpreter ? "interpreter" : "aot";
+  }
+
   static final List<Hostile> HOSTILE = List.of(
       new Hostile("unreachable", "{}", FlightStatusCode.INTERNAL),
       new Hostile("memory_bomb", "{}", FlightStatusCode.RESOURCE_EXHAUSTED),
@@ -64,9 +73,9 @@ class LoadTest {
           while (System.nanoTime() < deadline && failures.size() < 20) {
             if (worker % 4 == 0) {
               Hostile h = HOSTILE.get((worker / 4 + round) % HOSTILE.size());
-              hostile(s, h, hostileOk, failures);
+              hostile(s, h, engine(worker), hostileOk, failures);
             } else {
-              healthy(s, worker, round, healthyOk, failures);
+              healthy(s, worker, engine(worker), round, healthyOk, failures);
             }
             round++;
           }
@@ -82,19 +91,24 @@ class LoadTest {
       assertTrue(failures.isEmpty(), "failures: " + failures);
       assertTrue(healthyOk.get() >= 48, "healthy exchanges completed: " + healthyOk);
       for (Hostile h : HOSTILE) {
-        assertTrue(hostileOk.containsKey(h.function()), "no " + h.function() + " session ran");
+        for (String engine : List.of("aot", "interpreter")) {
+          assertTrue(hostileOk.containsKey(h.function() + "/" + engine),
+              "no " + h.function() + " session ran on " + engine + ": " + hostileOk);
+        }
       }
       assertEquals(0, s.allocator.getAllocatedMemory(), "memory back to baseline");
     }
   }
 
-  static void healthy(TestServer s, int worker, int round, AtomicLong ok,
+  static void healthy(TestServer s, int worker, String engine, int round, AtomicLong ok,
       ConcurrentLinkedQueue<String> failures) {
     int rows = 2000;
     long[] mismatches = {0};
     int[] batch = {0};
     try (VectorSchemaRoot in = VectorSchemaRoot.create(ExamplesExchangeTest.INT64, s.allocator)) {
-      Exchange.Outcome o = Exchange.run(s.client(), FlightDescriptor.path("add_one", "add_one"),
+      Exchange.Outcome o = Exchange.run(s.client(), FlightDescriptor.command(
+              ("{\"module\":\"add_one\",\"function\":\"add_one\",\"engine\":\"" + engine + "\"}")
+                  .getBytes(StandardCharsets.UTF_8)),
           in, 5, b -> ExamplesExchangeTest.fillInts(in, worker * 1000 + round + b, rows), out -> {
             BigIntVector y = (BigIntVector) out.getVector(0);
             int b = batch[0]++;
@@ -116,16 +130,17 @@ class LoadTest {
     }
   }
 
-  static void hostile(TestServer s, Hostile h, Map<String, AtomicLong> ok,
+  static void hostile(TestServer s, Hostile h, String engine, Map<String, AtomicLong> ok,
       ConcurrentLinkedQueue<String> failures) {
     FlightDescriptor d = FlightDescriptor.command(("{\"module\":\"misbehave\",\"function\":\""
-        + h.function() + "\",\"limits\":" + h.limits() + "}").getBytes(StandardCharsets.UTF_8));
+        + h.function() + "\",\"engine\":\"" + engine + "\",\"limits\":" + h.limits() + "}")
+        .getBytes(StandardCharsets.UTF_8));
     try {
       HostileGuestTest.exchange(s, d);
       failures.add(h.function() + " succeeded");
     } catch (FlightRuntimeException e) {
       if (e.status().code() == h.expected()) {
-        ok.computeIfAbsent(h.function(), k -> new AtomicLong()).incrementAndGet();
+        ok.computeIfAbsent(h.function() + "/" + engine, k -> new AtomicLong()).incrementAndGet();
       } else {
         failures.add(h.function() + ": expected " + h.expected() + ", got " + e.status().code()
             + " " + e.getMessage());
