@@ -21,3 +21,6 @@ wf_ensure_venv
 wf_ensure_wabt
 export WASM_FLIGHT_EXAMPLES_DIR="$WF_ROOT/integration-tests/target/wasm-examples"
 "$WF_ROOT/.venv/bin/python" -m pytest -q integration-tests/python
+
+wf_log "benchmark smoke test (quick mode: every configuration verified, no timing asserted)"
+bash scripts/bench.sh --quick

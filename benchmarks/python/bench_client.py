@@ -1,0 +1,342 @@
+"""The pyarrow end-to-end client of the benchmark harness (run by scripts/bench.sh).
+
+Runs the same matrix as the Java client (BenchClient.java) against BenchServer, from a separate
+process: for every workload and batch size, one verification exchange per configuration over a
+pool of distinct batches (every output checked with pyarrow.compute), untimed warm-up exchanges
+for --warmup-seconds, then --reps rounds of timed exchanges, one per configuration per round
+(interleaved; each checks its row and batch counts). A second thread reads while the main thread
+writes. Writes JSON (--out) in the same shape as the Java client's.
+
+Usage: python bench_client.py --port PORT --out FILE [--server-pid PID] [--batch-sizes 1K,64K,1M]
+       [--reps 3] [--target-seconds 0.5] [--min-batches 2] [--max-rows N] [--interp-max-rows N]
+       [--interp-max-batch 65536] [--pool-rows N] [--warmup-seconds 0.5] [--workloads ...]
+"""
+
+import argparse
+import json
+import math
+import platform
+import random
+import sys
+import threading
+import time
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.flight as flight
+
+CONFIGS = ["echo", "native", "aot", "interpreter"]
+WORKLOADS = ["add_one", "upper", "line_total", "haversine"]
+EARTH_RADIUS_KM = 6371.0088
+ALPHABET = ("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123456789 .,-_"
+            "éèñøüçåæ")
+
+
+def rows_arg(text):
+    out = []
+    for s in text.split(","):
+        s = s.strip()
+        mult = 1
+        if s.endswith("K"):
+            mult, s = 1024, s[:-1]
+        elif s.endswith("M"):
+            mult, s = 1024 * 1024, s[:-1]
+        out.append(int(s) * mult)
+    return out
+
+
+# --- data -----------------------------------------------------------------------------------
+
+def _rand(n, seed):
+    return pc.random(n, initializer=seed)
+
+
+def _with_nulls(values, n, seed, fraction):
+    mask = pc.less(_rand(n, seed), fraction)
+    return pc.if_else(mask, pa.scalar(None, values.type), values)
+
+
+def generate(workload, rows, seed):
+    """A batch of `rows` rows; same seed, same batch."""
+    if workload == "add_one":
+        x = pc.cast(pc.floor(pc.multiply(pc.subtract(pc.multiply(_rand(rows, seed), 2.0), 1.0),
+                                          1e12)), pa.int64())
+        return pa.record_batch([_with_nulls(x, rows, seed + 1, 0.1)], names=["x"])
+    if workload == "upper":
+        r = random.Random(seed)
+        pool = []
+        for _ in range(4096):
+            max_bytes = r.randrange(65)
+            s, size = [], 0
+            while True:
+                c = r.choice(ALPHABET)
+                w = 1 if ord(c) < 0x80 else 2
+                if size + w > max_bytes:
+                    break
+                s.append(c)
+                size += w
+            pool.append("".join(s))
+        idx = pc.cast(pc.floor(pc.multiply(_rand(rows, seed), 4096.0)), pa.int32())
+        s = pa.array(pool, pa.string()).take(idx)
+        return pa.record_batch([_with_nulls(s, rows, seed + 1, 0.1)], names=["s"])
+    if workload == "line_total":
+        base = random.Random(seed).randrange(1 << 40)
+        ids = pa.array(range(base, base + rows), pa.int64())
+        price = pc.divide(pc.floor(pc.multiply(_rand(rows, seed), 100000.0)), 100.0)
+        qty = pc.cast(pc.add(pc.floor(pc.multiply(_rand(rows, seed + 1), 100.0)), 1.0),
+                      pa.int64())
+        return pa.record_batch(
+            [ids, _with_nulls(price, rows, seed + 2, 0.1), _with_nulls(qty, rows, seed + 3, 0.1)],
+            names=["id", "price", "qty"])
+    if workload == "haversine":
+        cols = []
+        for c in range(4):
+            span = 90.0 if c % 2 == 0 else 180.0
+            v = pc.subtract(pc.multiply(_rand(rows, seed + 10 * c), 2 * span), span)
+            cols.append(_with_nulls(v, rows, seed + 10 * c + 1, 0.05))
+        return pa.record_batch(cols, names=["lat1", "lon1", "lat2", "lon2"])
+    raise ValueError(workload)
+
+
+# --- verification (pyarrow.compute) ---------------------------------------------------------
+
+def _radians(x):
+    return pc.multiply(x, math.pi / 180.0)
+
+
+def expected(workload, b):
+    if workload == "add_one":
+        return pa.record_batch([pc.add(b.column(0), 1)], names=["x"])
+    if workload == "upper":
+        return pa.record_batch([pc.utf8_upper(b.column(0))], names=["s"])
+    if workload == "line_total":
+        total = pc.multiply(b.column("price"), pc.cast(b.column("qty"), pa.float64()))
+        return pa.record_batch([b.column("id"), total], names=["id", "total"])
+    if workload == "haversine":
+        lat1, lon1, lat2, lon2 = (b.column(n) for n in ("lat1", "lon1", "lat2", "lon2"))
+        s_lat = pc.sin(pc.divide(_radians(pc.subtract(lat2, lat1)), 2.0))
+        s_lon = pc.sin(pc.divide(_radians(pc.subtract(lon2, lon1)), 2.0))
+        a = pc.add(pc.multiply(s_lat, s_lat),
+                   pc.multiply(pc.multiply(pc.multiply(pc.cos(_radians(lat1)),
+                                                       pc.cos(_radians(lat2))), s_lon), s_lon))
+        km = pc.multiply(pc.asin(pc.min_element_wise(pc.sqrt(a), 1.0, skip_nulls=False)),
+                         2 * EARTH_RADIUS_KM)
+        return pa.record_batch([km], names=["km"])
+    raise ValueError(workload)
+
+
+def verify(workload, config, inp, out):
+    """None when `out` is right for `inp`, else what is wrong."""
+    if config == "echo":
+        return None if out.equals(inp) else "echo output differs from its input"
+    want = expected(workload, inp)
+    if out.schema.names != want.schema.names:
+        return f"output columns {out.schema.names}, expected {want.schema.names}"
+    for i, name in enumerate(want.schema.names):
+        got, exp = out.column(i), want.column(i)
+        if got.type != exp.type:
+            return f"column {name} is {got.type}, expected {exp.type}"
+        if workload == "haversine":
+            if not pc.is_null(got).equals(pc.is_null(exp)):
+                return "km nulls differ"
+            err = pc.max(pc.divide(pc.abs(pc.subtract(got, exp)),
+                                   pc.max_element_wise(exp, 1.0))).as_py()
+            if err is not None and err > 1e-9:
+                return f"km differs by a relative {err}"
+        elif not got.equals(exp):
+            diff = pc.index(pc.fill_null(pc.equal(got, exp), False), False).as_py()
+            return (f"column {name} differs at row {diff}: expected {exp[diff]}, "
+                    f"got {got[diff]}")
+    return None
+
+
+# --- exchanges ------------------------------------------------------------------------------
+
+def descriptor(workload, config):
+    if config == "echo":
+        return flight.FlightDescriptor.for_path("bench", "echo")
+    if config == "native":
+        return flight.FlightDescriptor.for_path("bench_native", workload)
+    cmd = {"module": "bench_" + workload, "function": workload, "engine": config}
+    return flight.FlightDescriptor.for_command(json.dumps(cmd).encode())
+
+
+def exchange(client, desc, workload, config, pool, n, check):
+    t0 = time.perf_counter()
+    writer, reader = client.do_exchange(desc)
+    got = {"rows": 0, "batches": 0, "error": None}
+
+    def read():
+        try:
+            while True:
+                try:
+                    chunk = reader.read_chunk()
+                except StopIteration:
+                    break
+                b = chunk.data
+                if check:
+                    inp = pool[got["batches"] % len(pool)]
+                    if b.num_rows != inp.num_rows:
+                        raise RuntimeError(f"batch {got['batches']}: {b.num_rows} rows for "
+                                           f"{inp.num_rows}")
+                    err = verify(workload, config, inp, b)
+                    if err:
+                        raise RuntimeError(f"wrong result in batch {got['batches']}: {err}")
+                got["rows"] += b.num_rows
+                got["batches"] += 1
+        except BaseException as e:  # reported by the writer side
+            got["error"] = e
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    sent = 0
+    try:
+        writer.begin(pool[0].schema)
+        for i in range(n):
+            if got["error"] is not None:
+                break
+            b = pool[i % len(pool)]
+            writer.write_batch(b)
+            sent += b.num_rows
+        writer.done_writing()
+    except BaseException as e:
+        t.join(60)
+        raise got["error"] or e
+    t.join()
+    writer.close()
+    seconds = time.perf_counter() - t0
+    if got["error"] is not None:
+        raise got["error"]
+    if got["rows"] != sent or got["batches"] != n:
+        raise RuntimeError(f"sent {n} batches ({sent} rows), got {got['batches']} batches "
+                           f"({got['rows']} rows)")
+    return got["rows"], got["batches"], seconds
+
+
+def peak_rss(pid, reset):
+    if not pid:
+        return None
+    try:
+        if reset:
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
+            return None
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def median(xs):
+    s = sorted(xs)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--server-pid", default="")
+    p.add_argument("--batch-sizes", default="1K,64K,1M")
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--configs", default=",".join(CONFIGS))
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--target-seconds", type=float, default=0.5)
+    p.add_argument("--min-batches", type=int, default=2)
+    p.add_argument("--max-rows", type=int, default=64 << 20)
+    p.add_argument("--interp-max-rows", type=int, default=256 << 10)
+    p.add_argument("--interp-max-batch", type=int, default=65536)
+    p.add_argument("--pool-rows", type=int, default=1 << 20)
+    p.add_argument("--warmup-seconds", type=float, default=0.5)
+    a = p.parse_args()
+
+    client = flight.connect(f"grpc://127.0.0.1:{a.port}")
+    result = {"client": "pyarrow", "pyarrow_version": pa.__version__,
+              "python_version": platform.python_version(), "cells": []}
+
+    def write():
+        with open(a.out, "w") as f:
+            json.dump(result, f, indent=2)
+
+    for workload in a.workloads.split(","):
+        for batch_rows in rows_arg(a.batch_sizes):
+            n_pool = max(1, min(16, a.pool_rows // batch_rows))
+            pool = [generate(workload, batch_rows, 1000 * batch_rows + i) for i in range(n_pool)]
+            bytes_per_row = sum(b.nbytes for b in pool) / (n_pool * batch_rows)
+            configs = [c for c in a.configs.split(",")
+                       if c != "interpreter" or batch_rows <= a.interp_max_batch]
+            cells, plan = [], {}
+            # Verify, then warm up (by time), each configuration.
+            for config in configs:
+                interp = config == "interpreter"
+                cap = max(1, (a.interp_max_rows if interp else a.max_rows) // batch_rows)
+
+                def batches_for(rate, cap=cap):
+                    n = math.ceil(a.target_seconds * rate / batch_rows)
+                    return max(min(n, cap), min(a.min_batches, cap))
+
+                cell = {"client": "pyarrow", "workload": workload, "config": config,
+                        "batch_rows": batch_rows, "bytes_per_row": bytes_per_row}
+                cells.append(cell)
+                desc = descriptor(workload, config)
+                try:
+                    rows, _, secs = exchange(client, desc, workload, config, pool,
+                                             min(n_pool, cap), True)
+                    cell["verified"] = True
+                    cell["verified_rows"] = rows
+                    end = time.perf_counter() + a.warmup_seconds
+                    while True:
+                        rows, _, secs = exchange(client, desc, workload, config, pool,
+                                                 batches_for(rows / secs), False)
+                        if time.perf_counter() >= end:
+                            break
+                    plan[config] = (desc, batches_for(rows / secs))
+                    cell["runs"] = []
+                except Exception as e:  # noqa: BLE001 - reported in the results
+                    cell["verified"] = False
+                    cell["error"] = str(e)
+            # Timed runs, interleaved across configurations.
+            for _ in range(a.reps):
+                for cell in cells:
+                    if not cell["verified"]:
+                        continue
+                    config = cell["config"]
+                    desc, n = plan[config]
+                    peak_rss(a.server_pid, reset=True)
+                    try:
+                        rows, batches, secs = exchange(client, desc, workload, config, pool, n,
+                                                       False)
+                        rate = rows / secs
+                        cell["runs"].append({"rows": rows, "batches": batches, "seconds": secs,
+                                             "rows_per_s": rate,
+                                             "mb_per_s": rate * bytes_per_row / 1e6})
+                    except Exception as e:  # noqa: BLE001 - reported in the results
+                        cell["verified"] = False
+                        cell["error"] = str(e)
+                    rss = peak_rss(a.server_pid, reset=False)
+                    if rss is not None:
+                        cell["server_peak_rss_bytes"] = max(rss,
+                                                            cell.get("server_peak_rss_bytes", 0))
+            for cell in cells:
+                if cell["verified"] and cell["runs"]:
+                    rates = [r["rows_per_s"] for r in cell["runs"]]
+                    line = (f"{median(rates) / 1e6:.3g} Mrows/s [{min(rates) / 1e6:.3g}-"
+                            f"{max(rates) / 1e6:.3g}], "
+                            f"{median(rates) * bytes_per_row / 1e6:.3g} MB/s")
+                else:
+                    line = "FAILED: " + cell.get("error", "not verified")
+                print(f"py    {workload:<10} {cell['config']:<11} {batch_rows:8d} rows/batch: "
+                      f"{line}", flush=True)
+                result["cells"].append(cell)
+            write()
+    result["complete"] = True
+    write()
+    client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

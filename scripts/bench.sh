@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Benchmark harness: echo vs native Java vs Wasm AOT vs Wasm interpreter, end to end over Flight
+# (a Java FlightClient in its own JVM and a pyarrow client in its own process), plus kernel-only
+# timings (Chicory AOT, Chicory interpreter, plain Java, and Node's WebAssembly on the same .wasm)
+# and per-session setup costs. Writes results.md, results.json and PNG charts to
+# results/bench-<timestamp>/ and copies them to results/latest/.
+#
+# Usage: scripts/bench.sh [--quick] [--no-build]
+#   (default)   full mode: batch sizes 1K, 64K, 1M; 5 timed runs per configuration (Java
+#               client), 3 (pyarrow), 5 kernel repetitions; about 15 minutes on 2 cores
+#   --quick     smoke mode (CI): every configuration runs once on a few batches and is verified;
+#               timings are recorded but meaningless; under 2 minutes
+#   --no-build  use the already built benchmarks module (e.g. right after `mvn verify`)
+#
+# Exits non-zero when any configuration produced a wrong result or failed; the last line is
+# `bench: N passed, M failed`. Timings are never asserted.
+#
+# Needs: JDK 21+, Maven, Rust with the wasm32 target (installed if missing), node, python3 (the
+# project venv .venv with pyarrow is created if missing; WF_BENCH_PYTHON overrides the python).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+mode=full
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --quick) mode=quick ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) wf_die "unknown option $arg (see --help)" ;;
+  esac
+done
+
+started_epoch="$(date +%s)"
+git_head="$(git -C "$WF_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git_dirty="$(git -C "$WF_ROOT" status --porcelain 2>/dev/null | wc -l | tr -d ' ')"
+wf_find_jdk
+cd "$WF_ROOT"
+command -v node >/dev/null 2>&1 || wf_die "node is required for the kernel-only reference"
+
+if [ "$mode" = quick ]; then
+  sizes=1K,64K,1M
+  java_reps=1; java_target=0; py_reps=1; py_target=0; min_batches=1
+  warmup=0; global_warmup=0
+  max_rows=$((64 << 20)); interp_max_rows=1024; interp_max_batch=1024; pool_rows=1
+  kernel_reps=1; kernel_target=0.01; kernel_warmup=0.005; sessions=10
+  kernel_sizes=1K,64K; breakdown=0
+else
+  sizes=1K,64K,1M
+  java_reps=5; java_target=1.0; py_reps=3; py_target=0.5; min_batches=2
+  warmup=1.5; global_warmup=12
+  max_rows=$((64 << 20)); interp_max_rows=$((128 << 10)); interp_max_batch=65536
+  pool_rows=$((1 << 20)); kernel_reps=5; kernel_target=0.5; kernel_warmup=1.0; sessions=200
+  kernel_sizes=$sizes; breakdown=1
+fi
+
+guests="$WF_ROOT/benchmarks/target/wasm-guests"
+dump="$WF_ROOT/benchmarks/target/bench-dump"
+if [ "$build" = 1 ]; then
+  wf_require_maven
+  wf_log "building the benchmarks module (JDK $WF_JAVA_MAJOR)"
+  mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl benchmarks -am package
+fi
+jar="$(ls "$WF_ROOT"/benchmarks/target/benchmarks-*.jar 2>/dev/null | head -n1 || true)"
+[ -n "$jar" ] || wf_die "the benchmarks module is not built (run without --no-build)"
+cp="$jar:$WF_ROOT/benchmarks/target/lib/*"
+wf_log "building the Rust guests into $guests"
+bash guest-sdk-rust/build-examples.sh "$guests" >/dev/null
+
+if [ -n "${WF_BENCH_PYTHON:-}" ]; then
+  python="$WF_BENCH_PYTHON"
+else
+  wf_ensure_venv
+  python="$WF_ROOT/.venv/bin/python"
+fi
+
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+out="$WF_ROOT/results/bench-$stamp"
+mkdir -p "$out"
+rm -rf "$dump"
+mkdir -p "$dump"
+mapfile -t jvm < <(wf_jvm_flags)
+jvm+=(-Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+
+# meta.json: what ran where and how.
+"$python" - "$out/meta.json" <<EOF
+import json, os, platform, sys
+cpu = "?"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+mem = "?"
+try:
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal"):
+            mem = "%.0f GiB" % (int(line.split()[1]) / 1048576)
+except OSError:
+    pass
+cores = os.cpu_count()
+meta = {
+    "mode": "$mode", "started_at": "$stamp", "started_epoch_s": $started_epoch,
+    "machine": f"{cores} cores ({cpu}), {mem} RAM, Linux {platform.release()}",
+    "machine_short": f"{cores} cores, {mem}",
+    "git": {"head": "$git_head", "uncommitted_paths": int("${git_dirty:-0}")},
+    "params": {"batch_sizes": "$sizes", "java_reps": $java_reps, "java_target_s": $java_target,
+               "pyarrow_reps": $py_reps, "pyarrow_target_s": $py_target,
+               "min_batches": $min_batches, "warmup_s": $warmup,
+               "global_warmup_s": $global_warmup, "max_rows_per_run": $max_rows,
+               "interpreter_max_rows_per_run": $interp_max_rows,
+               "interpreter_max_batch": $interp_max_batch, "pool_rows": $pool_rows,
+               "kernel_reps": $kernel_reps, "kernel_target_s": $kernel_target,
+               "kernel_warmup_s": $kernel_warmup, "kernel_batch_sizes": "$kernel_sizes",
+               "sessions": $sessions, "jvm_flags": "${jvm[*]}"},
+    "method": (
+        "Server, Java client, kernel-only JVM, pyarrow client and Node run one after another on "
+        "this machine (server and client share its cores). Per configuration and batch size: "
+        "one exchange over a pool of distinct batches whose every output row is verified "
+        "(Java: against values computed in Java; pyarrow: with pyarrow.compute), untimed warm-up "
+        "exchanges for $warmup s (after a $global_warmup s JIT warm-up of both JVMs), then "
+        "timed exchanges of about $java_target s (Java client, $java_reps runs) / "
+        "$py_target s (pyarrow, $py_reps runs), interleaved across configurations, from opening "
+        "the DoExchange to reading the last row, while a second thread writes. Medians with "
+        "[min-max]. MB/s = input Arrow buffer "
+        "bytes (validity, offsets, data) per second. The interpreter runs at most "
+        "$interp_max_rows rows per exchange and no batch over $interp_max_batch rows (it is "
+        "100-500x slower). Kernel-only: one batch written once into guest memory by the "
+        "server's InputWriter, then repeated calls (zero output slots, call, wf_release) for "
+        "about $kernel_target s x $kernel_reps repetitions after a warm-up; Node runs the same "
+        ".wasm on the same bytes and must produce the same output checksum."),
+}
+json.dump(meta, open(sys.argv[1], "w"), indent=2)
+EOF
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+trap 'stop_server; exit 130' INT TERM
+
+wf_log "mode $mode: results go to $out"
+data_dir="$(mktemp -d)"
+"$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.BenchServer \
+  --wasm-dir "$guests" --data-dir "$data_dir" --info-file "$out/server.json" \
+  >"$out/server.log" 2>&1 &
+server_pid=$!
+port=""
+for _ in $(seq 600); do
+  port="$(sed -n 's/^bench-server port \([0-9]*\) pid.*/\1/p' "$out/server.log")"
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; wf_die "the server did not start"; }
+  sleep 0.1
+done
+[ -n "$port" ] || wf_die "the server did not print its port within 60 s"
+wf_log "server pid $server_pid on port $port"
+
+common=(--batch-sizes "$sizes" --min-batches "$min_batches" --max-rows "$max_rows"
+  --interp-max-rows "$interp_max_rows" --interp-max-batch "$interp_max_batch"
+  --pool-rows "$pool_rows" --warmup-seconds "$warmup" --server-pid "$server_pid")
+
+wf_log "end to end, Java FlightClient (separate JVM)"
+"$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.BenchClient --port "$port" \
+  --out "$out/client-java.json" --reps "$java_reps" --target-seconds "$java_target" \
+  --roundtrip-sessions "$sessions" --global-warmup-seconds "$global_warmup" "${common[@]}" 2>&1 \
+  | tee "$out/client-java.log" || true
+
+wf_log "end to end, pyarrow client (separate process, $("$python" -c 'import pyarrow; print("pyarrow", pyarrow.__version__)'))"
+"$python" benchmarks/python/bench_client.py --port "$port" --out "$out/client-pyarrow.json" \
+  --reps "$py_reps" --target-seconds "$py_target" "${common[@]}" 2>&1 \
+  | tee "$out/client-pyarrow.log" || true
+
+stop_server
+rm -rf "$data_dir"
+
+wf_log "kernel only: Chicory AOT, interpreter, plain Java (in process), then Node"
+"$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench \
+  --wasm-dir "$guests" --out "$out/kernel-java.json" --dump-dir "$dump" \
+  --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
+  --warmup-seconds "$kernel_warmup" --interp-max-batch "$interp_max_batch" --sessions "$sessions" \
+  2>&1 | tee "$out/kernel-java.log" || true
+if [ "$breakdown" = 1 ]; then
+  # In its own JVM: running the host copy path first changes how the JIT compiles guest loops.
+  wf_log "kernel only: where the AOT server step goes (copy in, call, copy out), separate JVM"
+  "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench --breakdown-only \
+    --wasm-dir "$guests" --out "$out/kernel-breakdown.json" --dump-dir "$dump/breakdown" \
+    --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
+    --warmup-seconds "$kernel_warmup" 2>&1 | tee "$out/kernel-breakdown.log" || true
+fi
+node benchmarks/node/kernel.mjs --dump-dir "$dump" --out "$out/kernel-node.json" \
+  --reps "$kernel_reps" --target-seconds "$kernel_target" --warmup-seconds "$kernel_warmup" 2>&1 \
+  | tee "$out/kernel-node.log" || true
+
+wf_log "measurements done in $(( $(date +%s) - started_epoch )) s; writing the report (also copied to results/latest/)"
+status=0
+"$JAVA_HOME/bin/java" "${jvm[@]}" -Djava.awt.headless=true -cp "$cp" io.wasmflight.bench.Report \
+  --dir "$out" >"$out/report.log" 2>&1 || status=$?
+rm -rf "$WF_ROOT/results/latest"
+cp -r "$out" "$WF_ROOT/results/latest"
+cat "$out/report.log"
+exit "$status"
