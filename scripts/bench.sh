@@ -191,7 +191,7 @@ wf_log "kernel only: Chicory AOT, interpreter, plain Java (in process), then Nod
   --warmup-seconds "$kernel_warmup" --interp-max-batch "$interp_max_batch" --sessions "$sessions" \
   2>&1 | tee "$out/kernel-java.log" || true
 if [ "$breakdown" = 1 ]; then
-  # In its own JVM: running the host copy path first changes how the JIT compiles guest loops.
+  # In its own JVM, so that the host copy path shares no JIT state with the call timings.
   wf_log "kernel only: where the AOT server step goes (copy in, call, copy out), separate JVM"
   "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench --breakdown-only \
     --wasm-dir "$guests" --out "$out/kernel-breakdown.json" --dump-dir "$dump/breakdown" \

@@ -42,9 +42,10 @@ import org.apache.arrow.vector.types.pojo.Field;
  * <p>Also measures per-module setup: parse, compile (once) and instantiate per session (p50/p99).
  *
  * <p>{@code --breakdown-only} instead times, for AOT, the copy into guest memory alone and the
- * whole server step (copy in, call, validate and copy out, release). Run it in a separate JVM:
- * after it, the JIT compiled add_one's guest loop 2.5x slower in the same JVM (336-343 vs
- * 839-847 Mrows/s at 64K rows, three runs each), so it would distort the call timings.
+ * whole server step (copy in, call, validate and copy out, release). bench.sh runs it in a
+ * separate JVM so that the host-side work shares no JIT state with the call timings (the
+ * compiled speed of a guest loop varies between JVMs: add_one at 64K rows runs at either about
+ * 340 or about 830 Mrows/s depending on how C2 compiled it).
  *
  * <pre>
  * KernelBench --wasm-dir DIR --out FILE --dump-dir DIR [--batch-sizes 1K,64K,1M] [--reps 5]

@@ -2,9 +2,9 @@ package io.wasmflight.server.internal.abi;
 
 import io.wasmflight.server.WasmFlightException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,12 +16,18 @@ import java.util.concurrent.TimeUnit;
  * calling thread goes back to Flight.
  */
 public final class CallBudget {
-  private static final ScheduledExecutorService WATCHDOG =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "wasm-flight-watchdog");
-        t.setDaemon(true);
-        return t;
-      });
+  /** Cancelled alarms are removed at once, or every call would leave one queued until its deadline. */
+  private static final ScheduledExecutorService WATCHDOG = watchdog();
+
+  private static ScheduledExecutorService watchdog() {
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "wasm-flight-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    pool.setRemoveOnCancelPolicy(true);
+    return pool;
+  }
 
   private final long callNanos;
   private final long sessionNanos;
