@@ -1262,26 +1262,14 @@ public final class OutputReader implements AutoCloseable {
 
   /** Drops the reader's references to a subtree's buffers (the vectors keep theirs). */
   private static void detach(Node node) {
-    for (int b = 0; b < node.owned.length; b++) {
-      if (node.owned[b] != null) {
-        node.owned[b].close();
-        node.owned[b] = null;
-      }
-    }
-    if (node.ownedVariadic != null) {
-      for (ArrowBuf b : node.ownedVariadic) {
-        if (b != null) {
-          b.close();
-        }
-      }
-      node.ownedVariadic = null;
-    }
+    closeOwned(node);
     for (Node c : node.children) {
       detach(c);
     }
   }
 
-  private static void release(Node node) {
+  /** Closes the buffers one node holds (not its children's). */
+  private static void closeOwned(Node node) {
     for (int b = 0; b < node.owned.length; b++) {
       if (node.owned[b] != null) {
         node.owned[b].close();
@@ -1296,6 +1284,10 @@ public final class OutputReader implements AutoCloseable {
       }
       node.ownedVariadic = null;
     }
+  }
+
+  private static void release(Node node) {
+    closeOwned(node);
     for (Node c : node.children) {
       release(c);
     }
