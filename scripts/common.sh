@@ -71,7 +71,7 @@ wf_ensure_wabt() {
 # Creates or repairs the Python venv used by the client tests (.venv, with pyarrow and pytest).
 wf_ensure_venv() {
   local venv="$WF_ROOT/.venv"
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pyarrow.flight, pytest' 2>/dev/null; then
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pyarrow.flight, pytest, numpy' 2>/dev/null; then
     return 0
   fi
   local py
@@ -81,7 +81,7 @@ wf_ensure_venv() {
     wf_log "creating Python venv in .venv"
     "$py" -m venv "$venv" || wf_die "cannot create a venv (on Debian: apt-get install python3-venv)"
   fi
-  wf_log "installing pyarrow and pytest into .venv (an unreachable default index may print retry warnings first)"
+  wf_log "installing pyarrow, pytest and numpy into .venv (an unreachable default index may print retry warnings first)"
   "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -r "$WF_ROOT/integration-tests/python/requirements.txt" \
     || wf_die "pip could not install pyarrow/pytest"
 }

@@ -274,7 +274,6 @@ FAULTY_CATALOG = json.dumps({"functions": [
     {"name": "oom", "kind": "map", "export": "wf_fn_oom"},
     {"name": "bad_status", "kind": "map", "export": "wf_fn_bad_status"},
     {"name": "spin", "kind": "map", "export": "wf_fn_spin"},
-    {"name": "later", "kind": "filter", "export": "wf_fn_echo"},
     {"name": "picky", "kind": "map", "export": "wf_fn_echo", "init": "wf_init_picky"},
 ]}, separators=(",", ":"))
 FAULTY_ERROR = "boom from the faulty guest"
@@ -378,10 +377,14 @@ def test_unknown_status_is_an_abi_violation(client, faulty):
     assert_error(e, "ABI violation")
 
 
-def test_reserved_kind_is_unimplemented(client, faulty):
-    with pytest.raises(UNIMPLEMENTED) as e:
-        exchange(client, path(faulty, "later"), INT64)
-    assert_error(e, "unsupported", "filter")
+def test_a_kind_newer_than_the_modules_abi_is_refused_at_registration(client, tmp_path):
+    # The faulty guest reports ABI 1.0; filter needs 1.2 (abi-v1.md, changelog).
+    catalog = FAULTY_CATALOG.replace('"kind":"map","export":"wf_fn_echo"}',
+                                     '"kind":"filter","export":"wf_fn_echo"}', 1)
+    wat = FAULTY_WAT.replace(wat_string(FAULTY_CATALOG), wat_string(catalog))
+    with pytest.raises(INVALID_ARGUMENT) as e:
+        register(client, "err_old_filter", compile_wat(wat, tmp_path))
+    assert_error(e, "module rejected", "needs ABI 1.2; the module reports ABI 1.0")
 
 
 def test_init_receives_and_can_refuse_options(client, faulty):

@@ -31,8 +31,7 @@
     "{\"name\":\"huge_offsets\",\"kind\":\"map\",\"export\":\"wf_fn_huge_offsets\"},"
     "{\"name\":\"decreasing_offsets\",\"kind\":\"map\",\"export\":\"wf_fn_decreasing_offsets\"},"
     "{\"name\":\"bad_format\",\"kind\":\"map\",\"export\":\"wf_fn_bad_format\"},"
-    "{\"name\":\"garbage\",\"kind\":\"map\",\"export\":\"wf_fn_garbage\"},"
-    "{\"name\":\"reserved_table\",\"kind\":\"table\",\"export\":\"wf_fn_fail\"}"
+    "{\"name\":\"garbage\",\"kind\":\"map\",\"export\":\"wf_fn_garbage\"}"
     "]}\00")
   (data (i32.const 3072) "something went wrong in row 7\00")
   (data (i32.const 3200) "expected an int64 column, got something else\00")

@@ -20,13 +20,17 @@ public final class Main {
         --max-memory-pages N     cap on a session's guest memory in 64 KiB pages (default 16384)
         --call-timeout-ms N      CPU-time limit of one guest call (one batch) (default 30000)
         --session-timeout-ms N   limit on a whole session, 0 = none (default 0)
+        --output-budget-mb N     output a session buffers for a slow reader (default 256)
+        --stall-timeout-ms N     end a session whose client neither writes nor reads for this
+                                 long (default 60000)
         --register NAME=FILE     register FILE as module NAME at start (repeatable)
         --help                   this text
       """;
 
   private static final java.util.Set<String> OPTIONS = java.util.Set.of(
       "--host", "--port", "--data-dir", "--engine", "--max-memory-pages", "--register",
-      "--call-timeout-ms", "--session-timeout-ms");
+      "--call-timeout-ms", "--session-timeout-ms", "--output-budget-mb",
+      "--stall-timeout-ms");
 
   private Main() {}
 
@@ -56,6 +60,10 @@ public final class Main {
             config = config.withCallTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
         case "--session-timeout-ms" ->
             config = config.withSessionTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
+        case "--output-budget-mb" ->
+            config = config.withOutputBudgetBytes((long) parseInt(a, v) << 20);
+        case "--stall-timeout-ms" ->
+            config = config.withStallTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
         case "--register" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {

@@ -30,6 +30,8 @@ public final class ServerConfig {
   private Duration callTimeout = Duration.ofSeconds(30);
   private Duration sessionTimeout = Duration.ZERO;
   private Duration compileTimeout = Duration.ofSeconds(60);
+  private long outputBudgetBytes = 256L << 20;
+  private Duration stallTimeout = Duration.ofSeconds(60);
 
   private ServerConfig() {}
 
@@ -57,6 +59,8 @@ public final class ServerConfig {
     c.callTimeout = callTimeout;
     c.sessionTimeout = sessionTimeout;
     c.compileTimeout = compileTimeout;
+    c.outputBudgetBytes = outputBudgetBytes;
+    c.stallTimeout = stallTimeout;
     return c;
   }
 
@@ -115,6 +119,19 @@ public final class ServerConfig {
   /** Limit on compiling a module at registration. */
   public Duration compileTimeout() {
     return compileTimeout;
+  }
+
+  /**
+   * Output a session buffers for a client that does not read as fast as the function produces;
+   * only beyond it does the function wait for the client.
+   */
+  public long outputBudgetBytes() {
+    return outputBudgetBytes;
+  }
+
+  /** How long a session may wait on a client that neither sends input nor reads output. */
+  public Duration stallTimeout() {
+    return stallTimeout;
   }
 
   public ServerConfig withHost(String v) {
@@ -189,6 +206,20 @@ public final class ServerConfig {
     require(v.toMillis() >= 1, "compileTimeout must be at least 1 ms: " + v);
     ServerConfig c = copy();
     c.compileTimeout = v;
+    return c;
+  }
+
+  public ServerConfig withOutputBudgetBytes(long v) {
+    require(v >= 1, "outputBudgetBytes must be positive: " + v);
+    ServerConfig c = copy();
+    c.outputBudgetBytes = v;
+    return c;
+  }
+
+  public ServerConfig withStallTimeout(Duration v) {
+    require(v.toMillis() >= 1, "stallTimeout must be at least 1 ms: " + v);
+    ServerConfig c = copy();
+    c.stallTimeout = v;
     return c;
   }
 }

@@ -19,7 +19,8 @@ public abstract sealed class WasmFlightException extends RuntimeException
         WasmFlightException.GuestTrap,
         WasmFlightException.AbiViolation,
         WasmFlightException.Cancelled,
-        WasmFlightException.TimedOut {
+        WasmFlightException.TimedOut,
+        WasmFlightException.ClientStalled {
 
   private static final long serialVersionUID = 1L;
 
@@ -235,6 +236,24 @@ public abstract sealed class WasmFlightException extends RuntimeException
     @Override
     public String kind() {
       return "time limit exceeded";
+    }
+  }
+
+  /**
+   * The client neither sent input nor read output for the stall time: a session cannot wait on
+   * it forever (for example a client that writes its whole input before reading any output, past
+   * the session's output budget).
+   */
+  public static final class ClientStalled extends WasmFlightException {
+    private static final long serialVersionUID = 1L;
+
+    public ClientStalled(String detail) {
+      super(detail, null);
+    }
+
+    @Override
+    public String kind() {
+      return "client stalled";
     }
   }
 }

@@ -146,11 +146,13 @@ class BadRequestTest {
         "module rejected: not a valid WebAssembly module");
     assertFlightError(bad, () -> server.action("register",
             registerBody("v2", echoWith("(i32.const 65536)", "(i32.const 131072)"))),
-        "module rejected: module reports ABI 2.0; this server speaks ABI 1.1");
+        "module rejected: module reports ABI 2.0; this server speaks ABI 1.2");
     assertFlightError(bad, () -> server.action("register",
-            registerBody("v12", echoWith("(i32.const 65536)", "(i32.const 65538)"))),
-        "module reports ABI 1.2");
-    // ABI 1.1 (every Arrow type) and 1.0 are both accepted.
+            registerBody("v13", echoWith("(i32.const 65536)", "(i32.const 65539)"))),
+        "module reports ABI 1.3");
+    // ABI 1.2 (kinds), 1.1 (every Arrow type) and 1.0 are all accepted.
+    assertEquals("1.2", server.register("v12",
+        echoWith("(i32.const 65536)", "(i32.const 65538)")).get("abi_version").asText());
     assertEquals("1.1", server.register("v11",
         echoWith("(i32.const 65536)", "(i32.const 65537)")).get("abi_version").asText());
     assertFlightError(bad, () -> server.action("register",

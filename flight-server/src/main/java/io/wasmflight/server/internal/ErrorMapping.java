@@ -30,6 +30,7 @@ public final class ErrorMapping {
       case WasmFlightException.AbiViolation x -> CallStatus.INTERNAL;
       case WasmFlightException.Cancelled x -> CallStatus.CANCELLED;
       case WasmFlightException.TimedOut x -> CallStatus.TIMED_OUT;
+      case WasmFlightException.ClientStalled x -> CallStatus.TIMED_OUT;
     };
   }
 

@@ -9,46 +9,55 @@ import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * One DoExchange: a named child allocator, a {@link BatchStep} (a fresh guest instance, or a
- * native function) applied to every input batch, and the output streamed back with
- * backpressure. Everything the session holds lives exactly as long as this call.
+ * One DoExchange as a pipeline: the input is read and handed to a {@link BatchStep} (a fresh
+ * guest instance, or a native function), whose output batches go to an {@link OutputQueue} that
+ * sends them as fast as the client reads and buffers them (up to the output budget) when it does
+ * not, so reading and writing never wait for each other. A {@link SessionWatch} ends the session
+ * when the client cancels, stalls or the session runs out of time. Everything the session holds
+ * lives exactly as long as this call.
  */
 final class ExchangeSession {
   private static final AtomicLong IDS = new AtomicLong();
 
   private final String name;
   private final long allocatorLimit;
+  private final long outputBudget;
+  private final SessionWatch watch;
   private long batch = -1;
+  private boolean finishing;
 
   /**
    * @param name "module/function (engine)", used in errors and the allocator name
    */
-  ExchangeSession(String name, long allocatorLimit) {
+  ExchangeSession(String name, long allocatorLimit, long outputBudget, SessionWatch watch) {
     this.name = name;
     this.allocatorLimit = allocatorLimit;
+    this.outputBudget = outputBudget;
+    this.watch = watch;
   }
 
   /** Location for error messages: the function and, once streaming, the batch index. */
   String where() {
+    if (finishing) {
+      return name + " at the end of the input (finish, after " + batch + " batches)";
+    }
     return batch < 0 ? name : name + " at batch " + batch;
   }
 
   /** Runs the exchange to completion; throws on failure (the caller reports it). */
   void run(BufferAllocator parent, FlightStream reader, ServerStreamListener listener,
       Function<BufferAllocator, BatchStep> openStep) {
-    Backpressure backpressure = new Backpressure(listener);
     try (BufferAllocator allocator = parent.newChildAllocator(
             "exchange-" + IDS.incrementAndGet() + " " + name, 0, allocatorLimit);
+        OutputQueue out = new OutputQueue(listener, allocator, outputBudget, watch);
         BatchStep step = openStep.apply(allocator)) {
+      out.step(step);
       Schema inputSchema = null;
-      boolean started = false;
       batch = 0;
       while (nextBatch(reader)) {
-        backpressure.checkCancelled();
         VectorSchemaRoot in = reader.getRoot();
         if (inputSchema == null) {
           inputSchema = in.getSchema();
@@ -56,36 +65,30 @@ final class ExchangeSession {
           throw new WasmFlightException.BadRequest("input schema changed at batch " + batch
               + ": the session started with " + inputSchema + ", now " + in.getSchema());
         }
-        VectorSchemaRoot out = apply(step, in, reader.getDictionaryProvider());
-        if (!started) {
-          listener.setUseZeroCopy(false); // output roots are reused for the next batch
-          listener.start(out, step.outputDictionaries());
-          started = true;
-        }
-        backpressure.awaitReady();
-        listener.putNext();
+        withMemoryLimit(() -> step.apply(in, reader.getDictionaryProvider(), out));
         batch++;
       }
       unreadable();
-      if (!started) {
-        // No batch arrived: still start the stream with the best schema we can know.
-        Schema schema = step.emptyStreamSchema(reader.hasRoot() ? reader.getRoot().getSchema()
-            : null, reader.getDictionaryProvider());
-        try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator)) {
-          listener.start(empty, step.outputDictionaries());
-        }
+      finishing = true;
+      withMemoryLimit(() -> step.finish(out));
+      finishing = false;
+      if (!out.started()) {
+        // No output batch: still start the stream with the best schema we can know.
+        out.start(step.emptyStreamSchema(reader.hasRoot() ? reader.getRoot().getSchema() : null,
+            reader.getDictionaryProvider()), step.outputDictionaries());
       }
+      out.awaitDrained();
     }
     // Only now that the step and the exchange's allocator are closed: a client that sees the
     // stream complete (and, say, shuts the server down) finds every buffer released.
     listener.completed();
   }
 
-  /** The step on one batch, with the exchange's Arrow memory limit reported as a limit. */
-  private VectorSchemaRoot apply(BatchStep step, VectorSchemaRoot in,
-      DictionaryProvider dictionaries) {
+  /** Runs step work with the exchange's Arrow memory limit reported as a limit. */
+  private void withMemoryLimit(Runnable work) {
+    watch.checkStopped();
     try {
-      return step.apply(in, dictionaries);
+      work.run();
     } catch (OutOfMemoryException e) {
       throw new WasmFlightException.LimitExceeded("the exchange's Arrow memory limit of "
           + allocatorLimit + " bytes was reached", e);
@@ -109,8 +112,12 @@ final class ExchangeSession {
    * or into a root the server never sees, which {@link SchemaChangeGuard} catches.
    */
   private boolean nextBatch(FlightStream reader) {
+    watch.phase(SessionWatch.Phase.INPUT);
     try {
       boolean more = reader.next();
+      watch.phase(SessionWatch.Phase.WORK);
+      watch.progress();
+      watch.checkStopped();
       unreadable();
       if (more) {
         SchemaChangeGuard.check(reader, batch);

@@ -20,15 +20,19 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *
  * @param output the declared output schema, or null when it depends on the input
  * @param init the export receiving the session options, or null when the function takes none
+ * @param finish (1.2) the export called at the end of the input, or null
+ * @param rowIndex (1.2, table) the output column holding each row's input row index, or null
  */
-record FunctionSpec(String name, Kind kind, String export, String init, Schema output) {
+record FunctionSpec(String name, Kind kind, String export, String init, Schema output,
+    String finish, String rowIndex) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
-  /** Function kinds; only {@link #MAP} runs in ABI 1.x, the others are reserved. */
+  /** Function kinds (abi-v1.md section 6): map since 1.0, the others since 1.2. */
   enum Kind {
     MAP,
     FILTER,
-    TABLE;
+    TABLE,
+    AGGREGATE;
 
     String wireName() {
       return name().toLowerCase(Locale.ROOT);
@@ -75,16 +79,44 @@ record FunctionSpec(String name, Kind kind, String export, String init, Schema o
       kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw rejected("function '" + name + "' has unknown kind '" + kindText
-          + "' (ABI 1.0 knows map; filter and table are reserved)");
+          + "' (known kinds: map, filter, table, aggregate)");
     }
     String export = text(f, "export", true);
     String init = text(f, "init", false);
+    String finish = text(f, "finish", false);
+    String rowIndex = text(f, "row_index", false);
+    if (kind == Kind.AGGREGATE && finish == null) {
+      throw rejected("function '" + name + "' is an aggregate without 'finish': an aggregate "
+          + "emits its result from finish");
+    }
+    if (finish != null && kind != Kind.AGGREGATE && kind != Kind.TABLE) {
+      throw rejected("function '" + name + "' is of kind '" + kind.wireName() + "', which takes "
+          + "no 'finish' (only table and aggregate functions do)");
+    }
+    if (rowIndex != null && (kind != Kind.TABLE || finish != null)) {
+      throw rejected("function '" + name + "': 'row_index' is for table functions without "
+          + "'finish'");
+    }
     Schema output = null;
     JsonNode outputNode = f.get("output");
     if (outputNode != null && !outputNode.isNull()) {
       output = parseOutput(name, outputNode);
     }
-    return new FunctionSpec(name, kind, export, init, output);
+    if (kind == Kind.FILTER && output != null) {
+      throw rejected("function '" + name + "' is a filter with an 'output': a filter's output is "
+          + "the input rows it keeps, in the input's schema");
+    }
+    if (rowIndex != null && output != null
+        && !output.getFields().stream().anyMatch(x -> x.getName().equals(rowIndex))) {
+      throw rejected("function '" + name + "': 'row_index' names column '" + rowIndex
+          + "', which the declared output does not have");
+    }
+    return new FunctionSpec(name, kind, export, init, output, finish, rowIndex);
+  }
+
+  /** The least ABI minor version that defines what this function uses. */
+  int requiredMinor() {
+    return kind == Kind.MAP && finish == null && rowIndex == null ? 0 : 2;
   }
 
   private static Schema parseOutput(String fn, JsonNode node) {
@@ -141,6 +173,9 @@ record FunctionSpec(String name, Kind kind, String export, String init, Schema o
     o.put("name", name);
     o.put("kind", kind.wireName());
     o.put("takes_options", init != null);
+    if (rowIndex != null) {
+      o.put("row_index", rowIndex);
+    }
     if (output == null) {
       o.putNull("output");
     } else {

@@ -18,6 +18,7 @@ import io.wasmflight.server.Engine;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
+import io.wasmflight.server.internal.abi.CallBudget;
 import io.wasmflight.server.internal.abi.GuestInstance;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,6 +42,10 @@ final class RegisteredModule {
   private static final FunctionType MAP_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32),
           List.of(ValType.I32));
+  private static final FunctionType UPDATE_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
+  private static final FunctionType FINISH_TYPE =
+      FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
   private static final FunctionType INIT_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
 
@@ -92,9 +97,9 @@ final class RegisteredModule {
   }
 
   /** A fresh, independent instance for one session, within its limits. */
-  GuestInstance instantiate(Engine engine, SessionLimits limits) {
+  GuestInstance instantiate(Engine engine, SessionLimits limits, CallBudget budget) {
     return GuestInstance.instantiate(module, engine == Engine.AOT ? compiled : null,
-        limits.memoryPages(), limits.budget());
+        limits.memoryPages(), budget);
   }
 
   static String sha256(byte[] bytes) {
@@ -167,9 +172,19 @@ final class RegisteredModule {
     }
     List<FunctionSpec> functions = FunctionSpec.parseCatalog(catalog);
     for (FunctionSpec f : functions) {
-      requireExport(module, f.export(), ExternalType.FUNCTION, MAP_TYPE);
+      int minor = version & 0xFFFF;
+      if (f.requiredMinor() > minor) {
+        throw new WasmFlightException.ModuleRejected("function '" + f.name() + "' is of kind '"
+            + f.kind().wireName() + "', which needs ABI 1." + f.requiredMinor() + "; the module reports ABI 1." + minor
+            + " (rebuild it with a newer guest SDK)");
+      }
+      requireExport(module, f.export(), ExternalType.FUNCTION,
+          f.kind() == FunctionSpec.Kind.AGGREGATE ? UPDATE_TYPE : MAP_TYPE);
       if (f.init() != null) {
         requireExport(module, f.init(), ExternalType.FUNCTION, INIT_TYPE);
+      }
+      if (f.finish() != null) {
+        requireExport(module, f.finish(), ExternalType.FUNCTION, FINISH_TYPE);
       }
     }
     return new RegisteredModule(name, sha256(wasm), wasm.length, module, compiled, functions,

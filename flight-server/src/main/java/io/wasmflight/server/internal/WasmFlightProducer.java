@@ -6,6 +6,7 @@ import io.wasmflight.server.Engine;
 import io.wasmflight.server.NativeFunction;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
+import io.wasmflight.server.internal.abi.CallBudget;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -202,41 +203,49 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
+    SessionWatch watch = new SessionWatch(config.stallTimeout());
+    listener.setOnCancelHandler(() -> watch.stop(
+        new WasmFlightException.Cancelled("the client cancelled the exchange")));
     ExchangeSession session = null;
     try {
-      ExchangeRequest req = ExchangeRequest.parse(reader.getDescriptor());
+      watch.whileWaitingForDescriptor(() -> FlightStreams.schemaWithoutDescriptor(reader));
+      FlightDescriptor descriptor = reader.getDescriptor();
+      watch.phase(SessionWatch.Phase.WORK);
+      watch.checkStopped();
+      ExchangeRequest req = ExchangeRequest.parse(descriptor);
       NativeFunction nativeFunction = registry.nativeFunction(req.module(), req.function());
       if (nativeFunction != null) {
         if (req.hasOptions()) {
           throw new WasmFlightException.BadRequest("native function '" + req.module() + "/"
               + req.function() + "' takes no options");
         }
+        watch.limits(SessionLimits.resolve(req.limits(), config));
         session = new ExchangeSession(req.module() + "/" + req.function() + " (native)",
-            config.exchangeMemoryLimit());
+            config.exchangeMemoryLimit(), config.outputBudgetBytes(), watch);
         session.run(allocator, reader, listener, a -> new NativeStep(nativeFunction, a));
         return;
       }
       RegisteredModule module = registry.get(req.module());
       FunctionSpec function = module.function(req.function());
-      if (function.kind() != FunctionSpec.Kind.MAP) {
-        throw new WasmFlightException.Unsupported("function '" + module.name() + "/"
-            + function.name() + "' is of kind '" + function.kind().wireName()
-            + "', reserved in ABI 1.0; this server runs map functions only");
-      }
       if (function.init() == null && req.hasOptions()) {
         throw new WasmFlightException.BadRequest("function '" + module.name() + "/"
             + function.name() + "' takes no options, got " + req.options());
       }
       Engine engine = req.engine() != null ? req.engine() : config.defaultEngine();
       SessionLimits limits = SessionLimits.resolve(req.limits(), config);
+      watch.limits(limits);
+      CallBudget budget = limits.budget();
+      watch.budget(budget);
       session = new ExchangeSession(
           module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
-          config.exchangeMemoryLimit());
+          config.exchangeMemoryLimit(), config.outputBudgetBytes(), watch);
       session.run(allocator, reader, listener, a -> new GuestStep(
-          module.instantiate(engine, limits), function, req.options(), a,
+          module.instantiate(engine, limits, budget), budget, function, req.options(), a,
           config.maxOutputBytesPerBatch()));
     } catch (Throwable t) {
-      if (listener.isCancelled() || t instanceof WasmFlightException.Cancelled) {
+      // A stopped session fails wherever it was interrupted: the stop says why.
+      Throwable cause = watch.stopCause() != null ? watch.stopCause() : t;
+      if (listener.isCancelled() || cause instanceof WasmFlightException.Cancelled) {
         // Flight closes the input stream when the client cancels, so whatever the session was
         // doing may fail in any way: that is the cancellation, not an error to report.
         LOG.debug("exchange cancelled by the client", t);
@@ -244,11 +253,17 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
             new WasmFlightException.Cancelled("the client cancelled the exchange")));
         return;
       }
-      if (t instanceof WasmFlightException e && session != null) {
+      if (cause instanceof WasmFlightException e && session != null) {
         e.at(session.where());
       }
-      LOG.info("exchange failed: {}", t.getMessage());
-      listener.error(ErrorMapping.toFlight(t));
+      LOG.info("exchange failed: {}", cause.getMessage());
+      if (cause != t) {
+        LOG.debug("the stopped session failed with", t);
+      }
+      watch.discardInput(reader);
+      listener.error(ErrorMapping.toFlight(cause));
+    } finally {
+      watch.close();
     }
   }
 }

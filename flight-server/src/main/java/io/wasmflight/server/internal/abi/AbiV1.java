@@ -1,16 +1,16 @@
 package io.wasmflight.server.internal.abi;
 
 /**
- * Constants and wasm32 struct offsets of guest ABI 1.1 (1.0 plus every Arrow type, metadata and
- * dictionaries). The normative text is {@code proto-docs/abi-v1.md} and {@code
+ * Constants and wasm32 struct offsets of guest ABI 1.2 (1.0; 1.1: every Arrow type, metadata
+ * and dictionaries; 1.2: the filter, table and aggregate kinds). The normative text is {@code proto-docs/abi-v1.md} and {@code
  * proto-docs/types.md}; this class and the Rust SDK's {@code ffi.rs} must agree with them. Guests
- * reporting 1.0 or 1.1 are accepted.
+ * reporting 1.0, 1.1 or 1.2 are accepted.
  */
 public final class AbiV1 {
   private AbiV1() {}
 
   public static final int MAJOR = 1;
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
 
   // Exports.
   public static final String MEMORY = "memory";
@@ -26,6 +26,8 @@ public final class AbiV1 {
   public static final int WF_ERR_INVALID_INPUT = 1;
   public static final int WF_ERR_EXECUTION = 2;
   public static final int WF_ERR_OUT_OF_MEMORY = 3;
+  /** (1.2) Success, and more output follows: call the same entry point again. */
+  public static final int WF_MORE = 0x100;
 
   /** Most bytes of a guest error message the host reads. */
   public static final int MAX_ERROR_MESSAGE_BYTES = 4096;

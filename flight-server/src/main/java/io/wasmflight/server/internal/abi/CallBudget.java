@@ -33,9 +33,16 @@ public final class CallBudget {
   private final long sessionNanos;
   private final long sessionDeadline;
   private volatile boolean expired;
+  /** Set when the session is stopped from outside (cancel, stall, session time): final. */
+  private volatile WasmFlightException aborted;
   private boolean sessionLimitHit;
   private Thread caller;
   private boolean inCall;
+  // A group: the calls one input batch (or finish) takes together share the call limit.
+  private boolean grouped;
+  private boolean groupLimitHit;
+  private long groupUsed;
+  private long callStart;
   private ScheduledFuture<?> alarm;
 
   /**
@@ -61,19 +68,55 @@ public final class CallBudget {
 
   /** As {@link #begin()}, but the call may take at most {@code capNanos}. */
   void begin(long capNanos) {
+    if (aborted != null) {
+      throw aborted;
+    }
     long now = System.nanoTime();
     if (now - sessionDeadline >= 0) {
       sessionLimitHit = true;
       throw timedOut();
     }
-    long wait = Math.min(Math.min(callNanos, capNanos), sessionDeadline - now);
-    sessionLimitHit = wait < Math.min(callNanos, capNanos);
+    long callLimit = callNanos;
+    groupLimitHit = false;
+    if (grouped) {
+      callLimit = callNanos - groupUsed;
+      if (callLimit <= 0) {
+        sessionLimitHit = false;
+        groupLimitHit = true;
+        throw timedOut();
+      }
+      groupLimitHit = true;
+    }
+    long wait = Math.min(Math.min(callLimit, capNanos), sessionDeadline - now);
+    sessionLimitHit = wait < Math.min(callLimit, capNanos);
+    groupLimitHit = groupLimitHit && !sessionLimitHit && callLimit <= capNanos;
+    callStart = now;
     synchronized (this) {
       caller = Thread.currentThread();
       inCall = true;
       expired = false;
     }
     alarm = WATCHDOG.schedule(this::fire, wait, TimeUnit.NANOSECONDS);
+    if (aborted != null) {
+      // abort() ran between the check above and arming: do not start a call it missed.
+      end();
+      throw aborted;
+    }
+  }
+
+  /**
+   * Stops the session's guest for good: a running call is interrupted (compiled code) or sees
+   * {@link #expired()} (interpreter) and fails with {@code cause}, and so does every later call.
+   */
+  public synchronized void abort(WasmFlightException cause) {
+    if (aborted != null) {
+      return;
+    }
+    aborted = cause;
+    if (inCall) {
+      expired = true;
+      caller.interrupt();
+    }
   }
 
   private synchronized void fire() {
@@ -86,6 +129,9 @@ public final class CallBudget {
   /** Disarms the watchdog and clears an interrupt it may have raised. */
   void end() {
     alarm.cancel(false);
+    if (grouped) {
+      groupUsed += System.nanoTime() - callStart;
+    }
     synchronized (this) {
       inCall = false;
       caller = null;
@@ -95,11 +141,32 @@ public final class CallBudget {
     }
   }
 
+  /**
+   * Starts a group of calls that share one call limit: the calls for one input batch of a table
+   * function (continuations after {@code WF_MORE} included), or a whole {@code finish}.
+   */
+  public void startGroup() {
+    grouped = true;
+    groupUsed = 0;
+  }
+
+  /** Ends the group: each call has its own limit again. */
+  public void endGroup() {
+    grouped = false;
+  }
+
   /** The error for the limit that was hit. */
   WasmFlightException timedOut() {
+    if (aborted != null) {
+      return aborted;
+    }
     return sessionLimitHit
         ? new WasmFlightException.TimedOut("the session ran past its time limit of "
             + sessionNanos / 1_000_000 + " ms; the guest was stopped")
+        : groupLimitHit
+        ? new WasmFlightException.TimedOut("the guest's calls for one batch (continuations "
+            + "after WF_MORE included) ran past the call time limit of " + callNanos / 1_000_000
+            + " ms; the guest was stopped")
         : new WasmFlightException.TimedOut("a call ran past its time limit of "
             + callNanos / 1_000_000 + " ms; the guest was stopped");
   }

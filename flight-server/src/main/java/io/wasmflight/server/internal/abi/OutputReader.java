@@ -148,7 +148,8 @@ public final class OutputReader implements AutoCloseable {
 
   /**
    * Validates and copies the output in the two slots. On success the root holds {@code rows}
-   * rows; the caller then releases the guest's output with {@code wf_release}.
+   * rows (or, with {@code rows} -1, as many as the guest gave); the caller then releases the
+   * guest's output with {@code wf_release}.
    */
   public VectorSchemaRoot read(int schemaPtr, int arrayPtr, long rows) {
     FlatMemory m = guest.memory();
@@ -171,7 +172,12 @@ public final class OutputReader implements AutoCloseable {
     int n = (int) nSchema;
     long length = m.readLong(arrayPtr + AbiV1.Array.LENGTH);
     long offset = m.readLong(arrayPtr + AbiV1.Array.OFFSET);
-    if (length != rows) {
+    if (rows < 0) {
+      if (length < 0 || length > Integer.MAX_VALUE) {
+        throw violation("output length " + length + " is out of range");
+      }
+      rows = length;
+    } else if (length != rows) {
       throw violation("output has " + length + " rows for " + rows + " input rows (a map "
           + "function returns one row per input row)");
     }
