@@ -136,6 +136,7 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
         return;
       }
       watch.phase(SessionWatch.Phase.OUTPUT);
+      long start = System.nanoTime();
       try {
         while (over(limit)) {
           watch.checkStopped();
@@ -152,6 +153,7 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
         }
       } finally {
         watch.phase(SessionWatch.Phase.WORK);
+        watch.waitedForClient(System.nanoTime() - start);
       }
     }
   }

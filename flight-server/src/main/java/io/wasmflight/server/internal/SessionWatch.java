@@ -60,6 +60,9 @@ final class SessionWatch implements AutoCloseable {
   private ScheduledFuture<?> tick; // guarded by this
   private boolean draining; // guarded by this
   private long drainDeadline; // guarded by this
+  private volatile long drainProgress;
+  /** Discarding stops once no input arrived for this long: the client is not writing. */
+  private static final long DRAIN_IDLE_NANOS = 500_000_000L;
 
   SessionWatch(Duration stall) {
     this.stallNanos = stall.toNanos();
@@ -93,6 +96,14 @@ final class SessionWatch implements AutoCloseable {
 
   void phase(Phase p) {
     phase = p;
+  }
+
+  /** The session waited this long for the client to read: not the function's time. */
+  void waitedForClient(long nanos) {
+    CallBudget b = budget;
+    if (b != null) {
+      b.notCounted(nanos);
+    }
   }
 
   /** The client sent or read something: the stall clock starts again. */
@@ -153,7 +164,8 @@ final class SessionWatch implements AutoCloseable {
     long now = System.nanoTime();
     synchronized (this) {
       if (draining) {
-        if (now - drainDeadline >= 0 && ownerInside) {
+        if ((now - drainDeadline >= 0 || now - drainProgress >= DRAIN_IDLE_NANOS)
+            && ownerInside) {
           owner.interrupt();
         }
         return;
@@ -199,20 +211,27 @@ final class SessionWatch implements AutoCloseable {
   }
 
   /**
-   * Reads and drops the rest of a failed session's input, for at most the stall time, before
-   * the error is sent. A client still writing (pyarrow's {@code write_table} of a large table)
-   * is blocked on flow control once the server stops reading; gRPC-Java does not reset the
-   * stream after its status, so without this the client would never see the error.
+   * Reads and drops the rest of a failed session's input before the error is sent, while the
+   * client keeps writing (until 500 ms pass without input, and for at most the stall time). A
+   * client still writing (pyarrow's {@code write_table} of a large table) is blocked on flow
+   * control once the server stops reading; gRPC-Java does not reset the stream after its
+   * status, so without this that client would never see the error. A client waiting to read
+   * gets the error after the idle gap.
    */
   void discardInput(FlightStream reader) {
     Thread.interrupted(); // the stop's interrupt was for the work that just ended
     synchronized (this) {
       draining = true;
       drainDeadline = System.nanoTime() + stallNanos;
+      drainProgress = System.nanoTime();
+      if (tick != null) {
+        tick.cancel(false);
+      }
+      tick = TIMER.scheduleWithFixedDelay(this::check, 50, 50, TimeUnit.MILLISECONDS);
     }
     try {
       while (reader.next()) {
-        // dropped: the session has failed
+        drainProgress = System.nanoTime(); // dropped: the session has failed
       }
     } catch (RuntimeException e) {
       // The deadline passed, or the input cannot be read: stop discarding either way.

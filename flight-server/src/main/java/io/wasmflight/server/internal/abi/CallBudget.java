@@ -41,8 +41,8 @@ public final class CallBudget {
   // A group: the calls one input batch (or finish) takes together share the call limit.
   private boolean grouped;
   private boolean groupLimitHit;
-  private long groupUsed;
-  private long callStart;
+  private long groupStart;
+  private volatile long groupExcluded;
   private ScheduledFuture<?> alarm;
 
   /**
@@ -79,7 +79,7 @@ public final class CallBudget {
     long callLimit = callNanos;
     groupLimitHit = false;
     if (grouped) {
-      callLimit = callNanos - groupUsed;
+      callLimit = callNanos - (now - groupStart - groupExcluded);
       if (callLimit <= 0) {
         sessionLimitHit = false;
         groupLimitHit = true;
@@ -90,7 +90,6 @@ public final class CallBudget {
     long wait = Math.min(Math.min(callLimit, capNanos), sessionDeadline - now);
     sessionLimitHit = wait < Math.min(callLimit, capNanos);
     groupLimitHit = groupLimitHit && !sessionLimitHit && callLimit <= capNanos;
-    callStart = now;
     synchronized (this) {
       caller = Thread.currentThread();
       inCall = true;
@@ -129,9 +128,6 @@ public final class CallBudget {
   /** Disarms the watchdog and clears an interrupt it may have raised. */
   void end() {
     alarm.cancel(false);
-    if (grouped) {
-      groupUsed += System.nanoTime() - callStart;
-    }
     synchronized (this) {
       inCall = false;
       caller = null;
@@ -143,11 +139,21 @@ public final class CallBudget {
 
   /**
    * Starts a group of calls that share one call limit: the calls for one input batch of a table
-   * function (continuations after {@code WF_MORE} included), or a whole {@code finish}.
+   * function (continuations after {@code WF_MORE} included), or a whole {@code finish}. The
+   * group's time is the wall-clock time since it started — guest calls and the host's work on
+   * their output — less the time spent waiting for the client to read ({@link #notCounted}).
    */
   public void startGroup() {
+    groupStart = System.nanoTime();
+    groupExcluded = 0;
     grouped = true;
-    groupUsed = 0;
+  }
+
+  /** Time the session waited for the client, which no group limit counts. */
+  public void notCounted(long nanos) {
+    if (grouped) {
+      groupExcluded += nanos;
+    }
   }
 
   /** Ends the group: each call has its own limit again. */
@@ -164,9 +170,9 @@ public final class CallBudget {
         ? new WasmFlightException.TimedOut("the session ran past its time limit of "
             + sessionNanos / 1_000_000 + " ms; the guest was stopped")
         : groupLimitHit
-        ? new WasmFlightException.TimedOut("the guest's calls for one batch (continuations "
-            + "after WF_MORE included) ran past the call time limit of " + callNanos / 1_000_000
-            + " ms; the guest was stopped")
+        ? new WasmFlightException.TimedOut("the function's work on one batch (its calls and "
+            + "their output, continuations after WF_MORE included) ran past the call time limit "
+            + "of " + callNanos / 1_000_000 + " ms; the guest was stopped")
         : new WasmFlightException.TimedOut("a call ran past its time limit of "
             + callNanos / 1_000_000 + " ms; the guest was stopped");
   }
