@@ -552,9 +552,11 @@ pub(crate) fn round_trip<R>(batch: OutputBatch, f: impl FnOnce(&Batch<'_>) -> R)
 // ---------------------------------------------------------------------------------------------
 // Scalar exports
 
-/// ABI version 1.1 (1.0 plus every Arrow type of `proto-docs/types.md`, metadata and
-/// dictionaries), as `wf_abi_version` reports it: `(major << 16) | minor`.
-pub const ABI_VERSION: u32 = 0x0001_0001;
+/// ABI version 1.2, as `wf_abi_version` reports it: `(major << 16) | minor`. 1.1 added every
+/// Arrow type of `proto-docs/types.md`, metadata and dictionaries; 1.2 the function kinds
+/// `filter`, `table` and `aggregate`, the `finish` and `row_index` catalog keys and the status
+/// `WF_MORE` (`proto-docs/abi-v1.md`, changelog).
+pub const ABI_VERSION: u32 = 0x0001_0002;
 
 #[no_mangle]
 extern "C" fn wf_abi_version() -> u32 {

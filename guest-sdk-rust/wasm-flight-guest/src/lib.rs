@@ -1,6 +1,6 @@
 //! Guest SDK of wasm-flight: write Arrow user-defined functions in safe Rust and compile them to
 //! a `wasm32-unknown-unknown` module that speaks the guest ABI v1 (`proto-docs/abi-v1.md`),
-//! version 1.1: every Arrow type of `proto-docs/types.md`, nested at any depth, with metadata
+//! version 1.2: every Arrow type of `proto-docs/types.md`, nested at any depth, with metadata
 //! and dictionaries.
 //!
 //! A function reads a [`Batch`] through zero-copy views: the simple typed accessors of a

@@ -517,8 +517,9 @@ fn map_entry_writes_output_or_reports_the_error() {
 }
 
 #[test]
-fn reports_abi_1_1() {
-    assert_eq!((wf_abi_version() >> 16, wf_abi_version() & 0xFFFF), (1, 1));
+fn reports_abi_1_2() {
+    assert_eq!((wf_abi_version() >> 16, wf_abi_version() & 0xFFFF), (1, 2));
+    assert_eq!(wf_abi_version(), 65538);
 }
 
 #[test]
