@@ -78,6 +78,7 @@ mod layout;
 mod macros;
 mod metadata;
 mod primitive;
+mod selection;
 mod types;
 mod view;
 
@@ -90,6 +91,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use ffi::ABI_VERSION;
 pub use metadata::Metadata;
 pub use primitive::{Offset, Primitive, F16};
+pub use selection::Selection;
 pub use types::{DataType, Field, IntervalUnit, TimeUnit, UnionMode};
 pub use view::{
     ArrayView, Batch, BinaryView, BinaryViewView, Bitmap, BoolView, Column, DictionaryView,

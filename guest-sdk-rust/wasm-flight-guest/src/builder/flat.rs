@@ -146,6 +146,11 @@ impl BoolBuilder {
         self.values.push(value.unwrap_or(false));
     }
 
+    /// These values, none of them null.
+    pub(crate) fn from_values(values: BitmapBuilder) -> Self {
+        BoolBuilder { validity: ValidityBuilder::all_valid(values.len()), values }
+    }
+
     pub fn len(&self) -> usize {
         self.values.len()
     }
