@@ -549,6 +549,35 @@ pub(crate) fn round_trip<R>(batch: OutputBatch, f: impl FnOnce(&Batch<'_>) -> R)
     result
 }
 
+/// Exports `batch` to C Data structs, as the host writes an input batch, and runs `f` with
+/// their addresses; releases them afterwards. (Native tests calling the entry points.)
+pub(crate) fn with_input<R>(batch: OutputBatch, f: impl FnOnce(usize, usize) -> R) -> R {
+    let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
+    export(batch, &mut schema, &mut array);
+    let result = f(&schema as *const ArrowSchema as usize, &array as *const ArrowArray as usize);
+    wf_release(&mut schema, &mut array);
+    result
+}
+
+/// Runs `call` with the addresses of two zeroed output slots, as the host does; after `WF_OK`
+/// or `WF_MORE` reads the output with `read` and releases it, as the host does. Returns the
+/// status and, after a success, what `read` returned (or why the output could not be read).
+pub(crate) fn with_output<R>(
+    call: impl FnOnce(usize, usize) -> i32,
+    read: impl FnOnce(&Batch<'_>) -> R,
+) -> (i32, Option<Result<R>>) {
+    let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
+    let status =
+        call(&mut schema as *mut ArrowSchema as usize, &mut array as *mut ArrowArray as usize);
+    if status != crate::entry::WF_OK && status != crate::entry::WF_MORE {
+        return (status, None);
+    }
+    let output =
+        crate::import::import_batch(SchemaRef(&schema), ArrayRef(&array)).map(|b| read(&b));
+    wf_release(&mut schema, &mut array);
+    (status, Some(output))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scalar exports
 
@@ -576,7 +605,7 @@ pub(crate) fn set_last_error(message: String) {
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
 }
 
-#[cfg(test)]
+/// The message of the last error (for native tests of the entry points).
 pub(crate) fn last_error() -> String {
     LAST_ERROR.with(|e| e.borrow().clone())
 }

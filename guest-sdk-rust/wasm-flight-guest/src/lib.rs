@@ -69,29 +69,39 @@
 
 #![deny(unsafe_code)]
 
+mod aggregate;
 mod builder;
+mod emitter;
+mod entry;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod function;
 mod import;
 mod layout;
 mod macros;
 mod metadata;
 mod primitive;
 mod selection;
+mod session;
 mod types;
 mod view;
 
+pub use aggregate::Aggregate;
 pub use builder::{
     ArrayBuilder, BinaryBuilder, BinaryViewBuilder, BoolBuilder, FixedBytesBuilder,
     GenericBinaryBuilder, GenericUtf8Builder, LargeBinaryBuilder, LargeUtf8Builder, NullBuilder,
     OutputArray, OutputBatch, PrimitiveBuilder, Utf8Builder, Utf8ViewBuilder,
 };
+pub use emitter::Emitter;
+pub use entry::{WF_MORE, WF_OK};
 pub use error::{Error, ErrorKind, Result};
 pub use ffi::ABI_VERSION;
+pub use function::{Function, FunctionKind};
 pub use metadata::Metadata;
 pub use primitive::{Offset, Primitive, F16};
 pub use selection::Selection;
+pub use session::{Session, MAX_CALLS};
 pub use types::{DataType, Field, IntervalUnit, TimeUnit, UnionMode};
 pub use view::{
     ArrayView, Batch, BinaryView, BinaryViewView, Bitmap, BoolView, Column, DictionaryView,
@@ -102,6 +112,11 @@ pub use view::{
 /// Used by the expansion of [`export_functions!`]; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::entry::{
+        aggregate_finish_entry, aggregate_update_entry, filter_entry, init_entry, map_entry,
+        table_entry, table_finish_entry, State,
+    };
     pub use crate::ffi::abi_str;
-    pub use crate::macros::{init_entry, map_entry, valid_column_name, valid_name};
+    pub use crate::function::{BatchEntry, FunctionParts, OutputField, PairEntry};
+    pub use crate::macros::{row_index_declared, valid_column_name, valid_name};
 }

@@ -491,7 +491,7 @@ fn map_entry_writes_output_or_reports_the_error() {
     }
     let call = |input: &(Structs, (usize, usize)), f: fn(&Batch<'_>) -> Result<OutputBatch>| {
         let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-        let status = crate::macros::map_entry(
+        let status = crate::entry::map_entry(
             (input.1).0,
             (input.1).1,
             &mut schema as *mut _ as usize,
