@@ -46,32 +46,34 @@ pub fn map_entry(
     out_array: usize,
     f: fn(&Batch<'_>) -> Result<OutputBatch>,
 ) -> i32 {
-    begin_call();
-    let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
-        let output = f(&input)?;
-        if output.num_rows() != input.num_rows() {
-            return Err(Error::execution(format!(
-                "the function returned {} rows for {} input rows",
-                output.num_rows(),
-                input.num_rows()
-            )));
-        }
-        ffi::write_batch(output, out_schema, out_array)?;
-        Ok(WF_OK)
-    });
-    status(result)
+    entry(|| {
+        let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+            let output = f(&input)?;
+            if output.num_rows() != input.num_rows() {
+                return Err(Error::execution(format!(
+                    "the function returned {} rows for {} input rows",
+                    output.num_rows(),
+                    input.num_rows()
+                )));
+            }
+            ffi::write_batch(output, out_schema, out_array)?;
+            Ok(WF_OK)
+        });
+        status(result)
+    })
 }
 
 /// Runs an `init` function for its `wf_init_*` export with the options JSON (ABI §6.2).
 pub fn init_entry(options: usize, len: usize, f: fn(&str) -> Result<()>) -> i32 {
-    begin_call();
-    let result = ffi::read_bytes(options, len).and_then(|bytes| {
-        let options = std::str::from_utf8(bytes)
-            .map_err(|_| Error::invalid_input("the options are not valid UTF-8"))?;
-        f(options)?;
-        Ok(WF_OK)
-    });
-    status(result)
+    entry(|| {
+        let result = ffi::read_bytes(options, len).and_then(|bytes| {
+            let options = std::str::from_utf8(bytes)
+                .map_err(|_| Error::invalid_input("the options are not valid UTF-8"))?;
+            f(options)?;
+            Ok(WF_OK)
+        });
+        status(result)
+    })
 }
 
 /// Runs a `filter` function for its `wf_fn_*` export: writes its selection, checked against
@@ -83,13 +85,14 @@ pub fn filter_entry(
     out_array: usize,
     f: fn(&Batch<'_>) -> Result<Selection>,
 ) -> i32 {
-    begin_call();
-    let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
-        let selection = f(&input)?.into_output(input.num_rows())?;
-        ffi::write_batch(selection, out_schema, out_array)?;
-        Ok(WF_OK)
-    });
-    status(result)
+    entry(|| {
+        let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+            let selection = f(&input)?.into_output(input.num_rows())?;
+            ffi::write_batch(selection, out_schema, out_array)?;
+            Ok(WF_OK)
+        });
+        status(result)
+    })
 }
 
 /// Runs a `table` function for its `wf_fn_*` export (ABI §6.4): with batches pending from
@@ -106,23 +109,24 @@ pub fn table_entry(
     out_schema: usize,
     out_array: usize,
 ) -> i32 {
-    begin_call();
-    state.with(|state| {
-        let mut inner = state.cell.borrow_mut();
-        let outbox = &mut inner.outbox;
-        let result = (|| {
-            if !outbox.has_pending() {
-                let input = ffi::read_batch(in_schema, in_array)?;
-                let mut out = outbox.emitter(output);
-                f(&input, &mut out)?;
-                if let Some(column) = row_index {
-                    out.check_row_index(column, input.num_rows())?;
+    entry(|| {
+        state.with(|state| {
+            let mut inner = state.cell.borrow_mut();
+            let outbox = &mut inner.outbox;
+            let result = (|| {
+                if !outbox.has_pending() {
+                    let input = ffi::read_batch(in_schema, in_array)?;
+                    let mut out = outbox.emitter(output);
+                    f(&input, &mut out)?;
+                    if let Some(column) = row_index {
+                        out.check_row_index(column, input.num_rows())?;
+                    }
+                    outbox.accept(out)?;
                 }
-                outbox.accept(out)?;
-            }
-            hand_out(outbox, out_schema, out_array)
-        })();
-        finish_call(outbox, result)
+                hand_out(outbox, out_schema, out_array)
+            })();
+            finish_call(outbox, result)
+        })
     })
 }
 
@@ -135,19 +139,20 @@ pub fn table_finish_entry(
     out_schema: usize,
     out_array: usize,
 ) -> i32 {
-    begin_call();
-    state.with(|state| {
-        let mut inner = state.cell.borrow_mut();
-        let outbox = &mut inner.outbox;
-        let result = (|| {
-            if !outbox.has_pending() {
-                let mut out = outbox.emitter(output);
-                f(&mut out)?;
-                outbox.accept(out)?;
-            }
-            hand_out(outbox, out_schema, out_array)
-        })();
-        finish_call(outbox, result)
+    entry(|| {
+        state.with(|state| {
+            let mut inner = state.cell.borrow_mut();
+            let outbox = &mut inner.outbox;
+            let result = (|| {
+                if !outbox.has_pending() {
+                    let mut out = outbox.emitter(output);
+                    f(&mut out)?;
+                    outbox.accept(out)?;
+                }
+                hand_out(outbox, out_schema, out_array)
+            })();
+            finish_call(outbox, result)
+        })
     })
 }
 
@@ -158,18 +163,19 @@ pub fn aggregate_update_entry<A: Aggregate + 'static>(
     in_schema: usize,
     in_array: usize,
 ) -> i32 {
-    begin_call();
-    state.with(|state| {
-        let mut inner = state.cell.borrow_mut();
-        let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
-            let value = match &mut inner.value {
-                Some(value) => value,
-                empty => empty.insert(A::new()?),
-            };
-            value.update(&input)?;
-            Ok(WF_OK)
-        });
-        status(result)
+    entry(|| {
+        state.with(|state| {
+            let mut inner = state.cell.borrow_mut();
+            let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+                let value = match &mut inner.value {
+                    Some(value) => value,
+                    empty => empty.insert(A::new()?),
+                };
+                value.update(&input)?;
+                Ok(WF_OK)
+            });
+            status(result)
+        })
     })
 }
 
@@ -181,23 +187,24 @@ pub fn aggregate_finish_entry<A: Aggregate + 'static>(
     out_schema: usize,
     out_array: usize,
 ) -> i32 {
-    begin_call();
-    state.with(|state| {
-        let mut inner = state.cell.borrow_mut();
-        let Inner { value, outbox } = &mut *inner;
-        let result = (|| {
-            if !outbox.has_pending() {
-                let value = match value.take() {
-                    Some(value) => value,
-                    None => A::new()?,
-                };
-                let mut out = outbox.emitter(output);
-                value.finish(&mut out)?;
-                outbox.accept(out)?;
-            }
-            hand_out(outbox, out_schema, out_array)
-        })();
-        finish_call(outbox, result)
+    entry(|| {
+        state.with(|state| {
+            let mut inner = state.cell.borrow_mut();
+            let Inner { value, outbox } = &mut *inner;
+            let result = (|| {
+                if !outbox.has_pending() {
+                    let value = match value.take() {
+                        Some(value) => value,
+                        None => A::new()?,
+                    };
+                    let mut out = outbox.emitter(output);
+                    value.finish(&mut out)?;
+                    outbox.accept(out)?;
+                }
+                hand_out(outbox, out_schema, out_array)
+            })();
+            finish_call(outbox, result)
+        })
     })
 }
 
@@ -216,6 +223,40 @@ fn finish_call(outbox: &mut Outbox, result: Result<i32>) -> i32 {
         outbox.clear();
     }
     status(result)
+}
+
+/// Runs the body of an entry point: [`begin_call`] first; natively (tests, where panics unwind)
+/// a panic is caught before it reaches the `extern "C"` export, kept for [`take_panic`], and
+/// reported as the status [`TRAPPED`] — the native stand-in of a wasm trap, which
+/// [`crate::Session`] turns back into the panic.
+fn entry(body: impl FnOnce() -> i32) -> i32 {
+    begin_call();
+    #[cfg(panic = "unwind")]
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+            Ok(status) => status,
+            Err(payload) => {
+                PANIC.with(|p| *p.borrow_mut() = Some(payload));
+                TRAPPED
+            }
+        }
+    }
+    #[cfg(not(panic = "unwind"))]
+    body()
+}
+
+/// The status an entry returns natively after a panic (never on wasm, where a panic traps).
+pub(crate) const TRAPPED: i32 = i32::MIN;
+
+#[cfg(panic = "unwind")]
+thread_local! {
+    static PANIC: RefCell<Option<Box<dyn std::any::Any + Send>>> = const { RefCell::new(None) };
+}
+
+/// The payload of the panic that made the last entry return [`TRAPPED`].
+#[cfg(panic = "unwind")]
+pub(crate) fn take_panic() -> Option<Box<dyn std::any::Any + Send>> {
+    PANIC.with(|p| p.borrow_mut().take())
 }
 
 /// Clears the last error and, once per instance, installs a panic hook that records the panic

@@ -7,7 +7,7 @@ use crate::{
 
 /// Most entry calls for one input batch or one `finish` before a session gives up (a function
 /// that returns `WF_MORE` forever).
-pub const MAX_CALLS: usize = 100_000;
+pub const MAX_CALLS: usize = 10_000;
 
 /// One session of one exported function, run natively through its real entry points as the
 /// host runs it (ABI §6): input batches exported to C Data structs, `init` with the options,
@@ -164,6 +164,13 @@ impl<'a> Session<'a> {
     /// An error for an error status, with the guest's message; an ABI violation for a status
     /// the ABI does not allow here.
     fn check(&self, status: i32, what: &str, more_allowed: bool) -> Result<()> {
+        // A panic in the guest (a trap on wasm) continues here, outside the export.
+        #[cfg(panic = "unwind")]
+        if status == crate::entry::TRAPPED {
+            if let Some(payload) = crate::entry::take_panic() {
+                std::panic::resume_unwind(payload);
+            }
+        }
         let kind = match status {
             WF_OK => return Ok(()),
             WF_MORE if more_allowed => return Ok(()),

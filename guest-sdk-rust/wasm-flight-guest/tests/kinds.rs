@@ -184,7 +184,12 @@ impl Aggregate for Silent {
     }
 }
 
+fn panics(input: &Batch, _: &mut Emitter) -> Result<()> {
+    panic!("panicked after {} rows", input.num_rows());
+}
+
 wasm_flight_guest::export_functions! {
+    table panics => panics;
     filter even => even;
     filter odd_rows => odd_rows, init sum_init;
     filter beyond => beyond;
@@ -202,6 +207,7 @@ wasm_flight_guest::export_functions! {
 fn catalog() {
     let expected = concat!(
         r#"{"functions":["#,
+        r#"{"name":"panics","kind":"table","export":"wf_fn_panics"},"#,
         r#"{"name":"even","kind":"filter","export":"wf_fn_even"},"#,
         r#"{"name":"odd_rows","kind":"filter","export":"wf_fn_odd_rows","init":"wf_init_odd_rows"},"#,
         r#"{"name":"beyond","kind":"filter","export":"wf_fn_beyond"},"#,
@@ -226,12 +232,12 @@ fn catalog() {
     assert_eq!(WF_CATALOG, expected);
     let kinds: Vec<(&str, FunctionKind, bool, bool)> =
         WF_FUNCTIONS.iter().map(|f| (f.name(), f.kind(), f.has_init(), f.has_finish())).collect();
-    assert_eq!(kinds[1], ("odd_rows", FunctionKind::Filter, true, false));
-    assert_eq!(kinds[8], ("count_rows", FunctionKind::Table, false, true));
-    assert_eq!(kinds[9], ("sum", FunctionKind::Aggregate, true, true));
-    assert_eq!(WF_FUNCTIONS[4].row_index(), Some("row"));
+    assert_eq!(kinds[2], ("odd_rows", FunctionKind::Filter, true, false));
+    assert_eq!(kinds[9], ("count_rows", FunctionKind::Table, false, true));
+    assert_eq!(kinds[10], ("sum", FunctionKind::Aggregate, true, true));
+    assert_eq!(WF_FUNCTIONS[5].row_index(), Some("row"));
     let output: Vec<String> =
-        WF_FUNCTIONS[4].output().unwrap().iter().map(ToString::to_string).collect();
+        WF_FUNCTIONS[5].output().unwrap().iter().map(ToString::to_string).collect();
     assert_eq!(output, ["row: int32 not null", "value: int64"]);
 }
 
@@ -383,4 +389,12 @@ fn errors_and_options() {
     assert!(Session::new(WF_FUNCTIONS, "missing").is_err());
     let err = Session::new(WF_FUNCTIONS, "repeat").unwrap().finish().unwrap_err();
     assert_eq!(err.message(), "'repeat' has no finish");
+}
+
+#[test]
+#[should_panic(expected = "panicked after 2 rows")]
+fn a_panic_in_the_guest_panics_the_test_outside_the_export() {
+    // On wasm the panic is a trap; natively the entry catches it before the `extern "C"`
+    // boundary and `Session` resumes it.
+    let _ = Session::new(WF_FUNCTIONS, "panics").unwrap().call(int64s(&[None, None]));
 }
