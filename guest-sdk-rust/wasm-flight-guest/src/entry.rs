@@ -226,8 +226,8 @@ fn finish_call(outbox: &mut Outbox, result: Result<i32>) -> i32 {
 }
 
 /// Runs the body of an entry point: [`begin_call`] first; natively (tests, where panics unwind)
-/// a panic is caught before it reaches the `extern "C"` export, kept for [`take_panic`], and
-/// reported as the status [`TRAPPED`] — the native stand-in of a wasm trap, which
+/// a panic is caught before it reaches the `extern "C"` export, kept for `take_panic`, and
+/// reported as the status `TRAPPED` — the native stand-in of a wasm trap, which
 /// [`crate::Session`] turns back into the panic.
 fn entry(body: impl FnOnce() -> i32) -> i32 {
     begin_call();
@@ -246,6 +246,7 @@ fn entry(body: impl FnOnce() -> i32) -> i32 {
 }
 
 /// The status an entry returns natively after a panic (never on wasm, where a panic traps).
+#[cfg(panic = "unwind")]
 pub(crate) const TRAPPED: i32 = i32::MIN;
 
 #[cfg(panic = "unwind")]

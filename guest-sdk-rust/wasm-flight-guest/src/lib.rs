@@ -27,6 +27,13 @@
 //! # fn main() {}
 //! ```
 //!
+//! Four kinds of function (ABI §6): `map` (an [`OutputBatch`] of as many rows per input
+//! batch), `filter` (a [`Selection`] of the input rows), `table` (any number of batches per
+//! input batch, emitted into an [`Emitter`] and handed to the host one per call with
+//! [`WF_MORE`]) and `aggregate` (a state implementing [`Aggregate`], updated by every batch,
+//! whose `finish` emits the result). [`Session`] runs any of them natively through the module's
+//! real exports (`WF_FUNCTIONS`), for tests; `README.md` shows each kind.
+//!
 //! Reading a nested column (`orders`: `list<struct<sku: utf8, qty: int64>>`), checked natively
 //! with [`OutputBatch::as_input`]:
 //!
@@ -108,6 +115,11 @@ pub use view::{
     FixedBytesView, GenericBinaryView, GenericUtf8View, LargeBinaryView, LargeUtf8View, ListView,
     NullView, PrimitiveView, RunEndView, StructView, UnionView, Utf8View, Utf8ViewView,
 };
+
+/// The Rust code blocks of `README.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
 
 /// Used by the expansion of [`export_functions!`]; not a stable API.
 #[doc(hidden)]
