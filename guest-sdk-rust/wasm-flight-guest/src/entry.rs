@@ -6,7 +6,7 @@ use std::thread::LocalKey;
 
 use crate::emitter::Outbox;
 use crate::function::OutputField;
-use crate::{ffi, Aggregate, Batch, Emitter, Error, OutputBatch, Result, Selection};
+use crate::{ffi, import, Aggregate, Batch, Emitter, Error, OutputBatch, Result, Selection};
 
 /// Status: success (ABI §2).
 pub const WF_OK: i32 = 0;
@@ -47,7 +47,7 @@ pub fn map_entry(
     f: fn(&Batch<'_>) -> Result<OutputBatch>,
 ) -> i32 {
     entry(|| {
-        let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+        let result = import::read_batch(in_schema, in_array).and_then(|input| {
             let output = f(&input)?;
             if output.num_rows() != input.num_rows() {
                 return Err(Error::execution(format!(
@@ -56,7 +56,7 @@ pub fn map_entry(
                     input.num_rows()
                 )));
             }
-            ffi::write_batch(output, out_schema, out_array)?;
+            output.write_to(out_schema, out_array)?;
             Ok(WF_OK)
         });
         status(result)
@@ -86,9 +86,9 @@ pub fn filter_entry(
     f: fn(&Batch<'_>) -> Result<Selection>,
 ) -> i32 {
     entry(|| {
-        let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+        let result = import::read_batch(in_schema, in_array).and_then(|input| {
             let selection = f(&input)?.into_output(input.num_rows())?;
-            ffi::write_batch(selection, out_schema, out_array)?;
+            selection.write_to(out_schema, out_array)?;
             Ok(WF_OK)
         });
         status(result)
@@ -115,7 +115,7 @@ pub fn table_entry(
             let outbox = &mut inner.outbox;
             let result = (|| {
                 if !outbox.has_pending() {
-                    let input = ffi::read_batch(in_schema, in_array)?;
+                    let input = import::read_batch(in_schema, in_array)?;
                     let mut out = outbox.emitter(output);
                     f(&input, &mut out)?;
                     if let Some(column) = row_index {
@@ -166,7 +166,7 @@ pub fn aggregate_update_entry<A: Aggregate + 'static>(
     entry(|| {
         state.with(|state| {
             let mut inner = state.cell.borrow_mut();
-            let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
+            let result = import::read_batch(in_schema, in_array).and_then(|input| {
                 let value = match &mut inner.value {
                     Some(value) => value,
                     empty => empty.insert(A::new()?),
@@ -213,7 +213,7 @@ fn hand_out(outbox: &mut Outbox, out_schema: usize, out_array: usize) -> Result<
     let (batch, more) = outbox
         .next()
         .ok_or_else(|| Error::execution("internal error: no output batch to hand out"))?;
-    ffi::write_batch(batch, out_schema, out_array)?;
+    batch.write_to(out_schema, out_array)?;
     Ok(if more { WF_MORE } else { WF_OK })
 }
 

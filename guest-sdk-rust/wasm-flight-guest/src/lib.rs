@@ -76,6 +76,11 @@
 
 #![deny(unsafe_code)]
 
+// Modules, each depending only on those above it: error, metadata, types, primitive, layout;
+// ffi (all the unsafe code: C Data structs, exports, byte casts); view (zero-copy input views);
+// import (C Data input -> views); builder (output, its export, `as_input`); selection, emitter
+// and aggregate (the 1.2 kinds' types); function (descriptors); entry (the export bodies);
+// session (native calls of the exports); macros (`export_functions!`).
 mod aggregate;
 mod builder;
 mod emitter;

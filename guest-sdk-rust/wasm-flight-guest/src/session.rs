@@ -2,7 +2,7 @@
 
 use crate::entry::{WF_MORE, WF_OK};
 use crate::{
-    ffi, ArrayBuilder, Batch, Error, ErrorKind, Function, FunctionKind, OutputBatch, Result,
+    ffi, import, ArrayBuilder, Batch, Error, ErrorKind, Function, FunctionKind, OutputBatch, Result,
 };
 
 /// Most entry calls for one input batch or one `finish` before a session gives up (a function
@@ -92,16 +92,17 @@ impl<'a> Session<'a> {
         self.statuses.clear();
         let parts = self.function.parts();
         let more = self.function.kind() == FunctionKind::Table;
+        // The host keeps the input in place for the calls after WF_MORE.
+        let input = input.export();
+        let (schema, array) = input.addresses();
         if let Some(entry) = parts.batch {
-            return ffi::with_input(input, |schema, array| {
-                self.hand_outs(
-                    |out_schema, out_array| entry(schema, array, out_schema, out_array),
-                    more,
-                )
-            });
+            return self.hand_outs(
+                |out_schema, out_array| entry(schema, array, out_schema, out_array),
+                more,
+            );
         }
         let update = parts.update.ok_or_else(|| Error::execution("the function has no entry"))?;
-        let status = ffi::with_input(input, |schema, array| update(schema, array));
+        let status = update(schema, array);
         self.statuses.push(status);
         self.check(status, "update", false)?;
         Ok(Vec::new())
@@ -144,11 +145,14 @@ impl<'a> Session<'a> {
     ) -> Result<Vec<OutputBatch>> {
         let mut batches = Vec::new();
         loop {
-            let (status, output) = ffi::with_output(&mut entry, copy_batch);
+            let mut slots = ffi::OutputSlots::new();
+            let (out_schema, out_array) = slots.addresses();
+            let status = entry(out_schema, out_array);
             self.statuses.push(status);
             self.check(status, "the entry", more_allowed)?;
-            let output = output.ok_or_else(|| Error::execution("no output"))?;
-            batches.push(output.and_then(|b| b)?);
+            // Read as the host reads it, then released (when `slots` drops).
+            let (schema, array) = slots.refs();
+            batches.push(import::import_batch(schema, array).and_then(|b| copy_batch(&b))?);
             if status == WF_OK {
                 return Ok(batches);
             }

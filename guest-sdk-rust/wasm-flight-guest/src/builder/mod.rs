@@ -252,6 +252,32 @@ pub(crate) struct Data {
     pub(crate) dictionary: Option<Box<Data>>,
 }
 
+impl ffi::ExportData for Data {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn offset(&self) -> usize {
+        self.offset
+    }
+
+    fn null_count(&self) -> Option<usize> {
+        self.null_count
+    }
+
+    fn buffers(&self) -> Vec<Option<&[u8]>> {
+        self.buffers.iter().map(|b| b.as_ref().map(Buffer::bytes)).collect()
+    }
+
+    fn children(&self) -> &[Data] {
+        &self.children
+    }
+
+    fn dictionary(&self) -> Option<&Data> {
+        self.dictionary.as_deref()
+    }
+}
+
 impl Data {
     /// The validity bitmap of the slots.
     fn validity(&self, layout: Layout) -> Option<Bitmap<'_>> {
@@ -628,7 +654,21 @@ impl OutputBatch {
     /// Runs `f` on this batch read back through the input API, exactly as the host would see it
     /// after a round trip through the C Data structs. Handy for native tests of a function.
     pub fn as_input<R>(self, f: impl FnOnce(&Batch<'_>) -> R) -> Result<R> {
-        ffi::round_trip(self, f)
+        let exported = self.export();
+        let (schema, array) = exported.refs();
+        crate::import::import_batch(schema, array).map(|batch| f(&batch))
+    }
+
+    /// The batch exported to C Data structs, as the host writes an input batch.
+    pub(crate) fn export(self) -> ffi::Exported {
+        let (field, data) = self.into_root();
+        ffi::Exported::new(&field, data)
+    }
+
+    /// Writes the batch into the host's zeroed output slots at these addresses (ABI §5.4).
+    pub(crate) fn write_to(self, schema: usize, array: usize) -> Result<()> {
+        let (field, data) = self.into_root();
+        ffi::write_output(&field, data, schema, array)
     }
 
     /// The batch as one struct array (ABI §5.1): its field and data.
