@@ -1,15 +1,18 @@
 //! The wasm32 Arrow C Data Interface structs (ABI §5), the SDK's exports (ABI §3) and every line
 //! of `unsafe` in the SDK: reading the host's input structs and buffers, writing and releasing
 //! the output, byte views of typed buffers, and the allocator.
+//!
+//! It knows nothing of batches, views or builders: it reads through checked accessors that
+//! `import` turns into views, and exports any tree of [`ExportData`] (the builders' data) with
+//! its [`Field`]. It depends only on `error`, `types` and `primitive`.
 
 use std::alloc::{self, Layout as AllocLayout};
+use std::any::Any;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_void};
 use std::{mem, ptr, slice};
 
-use crate::builder::{Data, OutputBatch};
-use crate::view::Batch;
 use crate::{Error, Field, Primitive, Result};
 
 #[repr(C)]
@@ -252,14 +255,14 @@ impl<'a> Buffers<'a> {
     }
 }
 
-/// Reads the host's input batch at these addresses (ABI §5.1, §5.3). The result borrows host
-/// memory: it must be dropped before the entry point returns.
-pub(crate) fn read_batch<'a>(schema: usize, array: usize) -> Result<Batch<'a>> {
+/// The host's input structs at these addresses (ABI §5.1, §5.3), for `import`. They borrow
+/// host memory: the batch read from them must be dropped before the entry point returns.
+pub(crate) fn input_at<'a>(schema: usize, array: usize) -> Result<(SchemaRef<'a>, ArrayRef<'a>)> {
     let malformed = |what: String| Error::invalid_input(format!("malformed input: {what}"));
     let schema =
         deref(schema as *const ArrowSchema).map_err(|e| malformed(format!("schema {e}")))?;
     let array = deref(array as *const ArrowArray).map_err(|e| malformed(format!("array {e}")))?;
-    crate::import::import_batch(SchemaRef(schema), ArrayRef(array))
+    Ok((SchemaRef(schema), ArrayRef(array)))
 }
 
 /// Borrows `len` host bytes at `ptr` (the options of `init`), for the call only.
@@ -301,6 +304,18 @@ pub(crate) fn words_as_bytes_mut(words: &mut [u64]) -> &mut [u8] {
 // ---------------------------------------------------------------------------------------------
 // Writing the output
 
+/// One node of an output array as the export reads it: implemented by the builders' data.
+pub(crate) trait ExportData: Sized + 'static {
+    fn len(&self) -> usize;
+    fn offset(&self) -> usize;
+    /// `None` is written as -1 (unknown).
+    fn null_count(&self) -> Option<usize>;
+    /// The buffers in C Data order, `None` for a null pointer.
+    fn buffers(&self) -> Vec<Option<&[u8]>>;
+    fn children(&self) -> &[Self];
+    fn dictionary(&self) -> Option<&Self>;
+}
+
 /// What the output `ArrowSchema` tree points into (the root's `private_data`).
 struct SchemaPrivate {
     /// Every schema below the root, in one allocation that never moves.
@@ -316,12 +331,18 @@ struct ArrayPrivate {
     _nodes: Vec<ArrowArray>,
     _buffers: Vec<Vec<*const c_void>>,
     _pointers: Vec<Vec<*mut ArrowArray>>,
-    /// Owns the buffers the arrays point to.
-    _data: Data,
+    /// Owns the buffers the arrays point to (an `ExportData`).
+    _data: Box<dyn Any>,
 }
 
-/// Writes `batch` into the host's zeroed output slots at these addresses (ABI §5.4).
-pub(crate) fn write_batch(batch: OutputBatch, schema: usize, array: usize) -> Result<()> {
+/// Writes the struct array `field`, `data` (a batch, ABI §5.1) into the host's zeroed output
+/// slots at these addresses (ABI §5.4).
+pub(crate) fn write_output<D: ExportData>(
+    field: &Field,
+    data: D,
+    schema: usize,
+    array: usize,
+) -> Result<()> {
     let (schema, array) = (schema as *mut ArrowSchema, array as *mut ArrowArray);
     let bad = |e: String| Error::execution(format!("bad output slot: {e}"));
     check_ptr(schema, 1).map_err(bad)?;
@@ -329,15 +350,14 @@ pub(crate) fn write_batch(batch: OutputBatch, schema: usize, array: usize) -> Re
     // SAFETY: non-null and aligned (checked); the host passes the two output slots it allocated
     // for the session, which nothing else references during the call (ABI §5.4).
     let (schema, array) = unsafe { (&mut *schema, &mut *array) };
-    export(batch, schema, array);
+    export(field, data, schema, array);
     Ok(())
 }
 
-/// Fills `schema` and `array` with the batch as a struct array (ABI §5.1) whose memory the
-/// roots' `private_data` own.
-fn export(batch: OutputBatch, schema: &mut ArrowSchema, array: &mut ArrowArray) {
-    let (field, data) = batch.into_root();
-    export_schema(&field, schema);
+/// Fills `schema` and `array` with `field` and `data`, whose memory the roots' `private_data`
+/// own.
+fn export<D: ExportData>(field: &Field, data: D, schema: &mut ArrowSchema, array: &mut ArrowArray) {
+    export_schema(field, schema);
     export_array(data, array);
 }
 
@@ -426,11 +446,11 @@ fn fill_schema(
 }
 
 /// Number of array nodes below `data`.
-fn data_descendants(data: &Data) -> usize {
-    data.children.iter().chain(data.dictionary.as_deref()).map(|c| 1 + data_descendants(c)).sum()
+fn data_descendants<D: ExportData>(data: &D) -> usize {
+    data.children().iter().chain(data.dictionary()).map(|c| 1 + data_descendants(c)).sum()
 }
 
-fn export_array(data: Data, out: &mut ArrowArray) {
+fn export_array<D: ExportData>(data: D, out: &mut ArrowArray) {
     let n = data_descendants(&data);
     let mut nodes: Vec<ArrowArray> = (0..n).map(|_| ArrowArray::EMPTY).collect();
     let base = nodes.as_mut_ptr();
@@ -441,7 +461,7 @@ fn export_array(data: Data, out: &mut ArrowArray) {
         _nodes: nodes,
         _buffers: owned.0,
         _pointers: owned.1,
-        _data: data,
+        _data: Box::new(data),
     });
     *out = ArrowArray {
         release: Some(release_array),
@@ -453,13 +473,13 @@ fn export_array(data: Data, out: &mut ArrowArray) {
 type ArrayOwned = (Vec<Vec<*const c_void>>, Vec<Vec<*mut ArrowArray>>);
 
 /// The array of `data`; its descendants are written to `base[*next..]` in pre-order.
-fn fill_array(
-    data: &Data,
+fn fill_array<D: ExportData>(
+    data: &D,
     base: *mut ArrowArray,
     next: &mut usize,
     owned: &mut ArrayOwned,
 ) -> ArrowArray {
-    let mut place = |child: &Data, owned: &mut ArrayOwned| {
+    let mut place = |child: &D, owned: &mut ArrayOwned| {
         let i = *next;
         *next += 1;
         let array = fill_array(child, base, next, owned);
@@ -467,20 +487,17 @@ fn fill_array(
         unsafe { base.wrapping_add(i).write(array) };
         base.wrapping_add(i)
     };
-    let mut children: Vec<*mut ArrowArray> = Vec::with_capacity(data.children.len());
-    for child in &data.children {
+    let mut children: Vec<*mut ArrowArray> = Vec::with_capacity(data.children().len());
+    for child in data.children() {
         children.push(place(child, owned));
     }
-    let dictionary = data.dictionary.as_deref().map_or(ptr::null_mut(), |d| place(d, owned));
-    let mut buffers: Vec<*const c_void> = data
-        .buffers
-        .iter()
-        .map(|b| b.as_ref().map_or(ptr::null(), |b| b.bytes().as_ptr().cast()))
-        .collect();
+    let dictionary = data.dictionary().map_or(ptr::null_mut(), |d| place(d, owned));
+    let mut buffers: Vec<*const c_void> =
+        data.buffers().into_iter().map(|b| b.map_or(ptr::null(), |b| b.as_ptr().cast())).collect();
     let array = ArrowArray {
-        length: data.len as i64,
-        null_count: data.null_count.map_or(-1, |n| n as i64),
-        offset: data.offset as i64,
+        length: data.len() as i64,
+        null_count: data.null_count().map_or(-1, |n| n as i64),
+        offset: data.offset() as i64,
         n_buffers: buffers.len() as i64,
         n_children: children.len() as i64,
         buffers: non_empty(&mut buffers),
@@ -540,21 +557,77 @@ extern "C" fn wf_release(schema: *mut ArrowSchema, array: *mut ArrowArray) {
     }
 }
 
-/// Runs `f` on `batch` exported to C Data structs and read back as input.
-pub(crate) fn round_trip<R>(batch: OutputBatch, f: impl FnOnce(&Batch<'_>) -> R) -> Result<R> {
-    let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-    export(batch, &mut schema, &mut array);
-    let result = crate::import::import_batch(SchemaRef(&schema), ArrayRef(&array)).map(|b| f(&b));
-    wf_release(&mut schema, &mut array);
-    result
+/// A struct array exported to C Data structs that this value owns (boxed: their addresses do
+/// not change), as the host writes an input batch; released on drop. For `as_input` and for
+/// native calls of the entry points.
+pub(crate) struct Exported {
+    schema: Box<ArrowSchema>,
+    array: Box<ArrowArray>,
+}
+
+impl Exported {
+    pub(crate) fn new<D: ExportData>(field: &Field, data: D) -> Exported {
+        let mut exported =
+            Exported { schema: Box::new(ArrowSchema::EMPTY), array: Box::new(ArrowArray::EMPTY) };
+        export(field, data, &mut exported.schema, &mut exported.array);
+        exported
+    }
+
+    /// The addresses of the two structs, as an entry point takes them.
+    pub(crate) fn addresses(&self) -> (usize, usize) {
+        (&*self.schema as *const ArrowSchema as usize, &*self.array as *const ArrowArray as usize)
+    }
+
+    pub(crate) fn refs(&self) -> (SchemaRef<'_>, ArrayRef<'_>) {
+        (SchemaRef(&self.schema), ArrayRef(&self.array))
+    }
+}
+
+impl Drop for Exported {
+    fn drop(&mut self) {
+        wf_release(&mut *self.schema, &mut *self.array);
+    }
+}
+
+/// Two zeroed output slots, as the host passes them to an entry point; what the entry wrote
+/// into them is released with `wf_release` on drop (a no-op for slots left empty).
+pub(crate) struct OutputSlots {
+    schema: Box<ArrowSchema>,
+    array: Box<ArrowArray>,
+}
+
+impl OutputSlots {
+    pub(crate) fn new() -> OutputSlots {
+        OutputSlots { schema: Box::new(ArrowSchema::EMPTY), array: Box::new(ArrowArray::EMPTY) }
+    }
+
+    /// The addresses of the two slots, as an entry point takes them (to write).
+    pub(crate) fn addresses(&mut self) -> (usize, usize) {
+        (
+            &mut *self.schema as *mut ArrowSchema as usize,
+            &mut *self.array as *mut ArrowArray as usize,
+        )
+    }
+
+    pub(crate) fn refs(&self) -> (SchemaRef<'_>, ArrayRef<'_>) {
+        (SchemaRef(&self.schema), ArrayRef(&self.array))
+    }
+}
+
+impl Drop for OutputSlots {
+    fn drop(&mut self) {
+        wf_release(&mut *self.schema, &mut *self.array);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Scalar exports
 
-/// ABI version 1.1 (1.0 plus every Arrow type of `proto-docs/types.md`, metadata and
-/// dictionaries), as `wf_abi_version` reports it: `(major << 16) | minor`.
-pub const ABI_VERSION: u32 = 0x0001_0001;
+/// ABI version 1.2, as `wf_abi_version` reports it: `(major << 16) | minor`. 1.1 added every
+/// Arrow type of `proto-docs/types.md`, metadata and dictionaries; 1.2 the function kinds
+/// `filter`, `table` and `aggregate`, the `finish` and `row_index` catalog keys and the status
+/// `WF_MORE` (`proto-docs/abi-v1.md`, changelog).
+pub const ABI_VERSION: u32 = 0x0001_0002;
 
 #[no_mangle]
 extern "C" fn wf_abi_version() -> u32 {
@@ -574,7 +647,7 @@ pub(crate) fn set_last_error(message: String) {
     LAST_ERROR.with(|e| *e.borrow_mut() = message);
 }
 
-#[cfg(test)]
+/// The message of the last error (for native tests of the entry points).
 pub(crate) fn last_error() -> String {
     LAST_ERROR.with(|e| e.borrow().clone())
 }

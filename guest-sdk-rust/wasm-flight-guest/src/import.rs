@@ -21,6 +21,13 @@ fn count(value: i64, what: &str) -> std::result::Result<usize, String> {
     usize::try_from(value).map_err(|_| format!("has {what} {value}"))
 }
 
+/// Reads the host's input batch at these addresses (ABI §5.1, §5.3). The result borrows host
+/// memory: it must be dropped before the entry point returns.
+pub(crate) fn read_batch<'a>(schema: usize, array: usize) -> Result<Batch<'a>> {
+    let (schema, array) = crate::ffi::input_at(schema, array)?;
+    import_batch(schema, array)
+}
+
 pub(crate) fn import_batch<'a>(schema: SchemaRef<'a>, array: ArrayRef<'a>) -> Result<Batch<'a>> {
     let batch = |e: String| malformed(format!("the batch {e}"));
     let format = schema.format().map_err(batch)?;

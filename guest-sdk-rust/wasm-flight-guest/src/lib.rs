@@ -1,6 +1,6 @@
 //! Guest SDK of wasm-flight: write Arrow user-defined functions in safe Rust and compile them to
 //! a `wasm32-unknown-unknown` module that speaks the guest ABI v1 (`proto-docs/abi-v1.md`),
-//! version 1.1: every Arrow type of `proto-docs/types.md`, nested at any depth, with metadata
+//! version 1.2: every Arrow type of `proto-docs/types.md`, nested at any depth, with metadata
 //! and dictionaries.
 //!
 //! A function reads a [`Batch`] through zero-copy views: the simple typed accessors of a
@@ -26,6 +26,13 @@
 //! }
 //! # fn main() {}
 //! ```
+//!
+//! Four kinds of function (ABI §6): `map` (an [`OutputBatch`] of as many rows per input
+//! batch), `filter` (a [`Selection`] of the input rows), `table` (any number of batches per
+//! input batch, emitted into an [`Emitter`] and handed to the host one per call with
+//! [`WF_MORE`]) and `aggregate` (a state implementing [`Aggregate`], updated by every batch,
+//! whose `finish` emits the result). [`Session`] runs any of them natively through the module's
+//! real exports (`WF_FUNCTIONS`), for tests; `README.md` shows each kind.
 //!
 //! Reading a nested column (`orders`: `list<struct<sku: utf8, qty: int64>>`), checked natively
 //! with [`OutputBatch::as_input`]:
@@ -69,27 +76,44 @@
 
 #![deny(unsafe_code)]
 
+// Modules, each depending only on those above it: error, metadata, types, primitive, layout;
+// ffi (all the unsafe code: C Data structs, exports, byte casts); view (zero-copy input views);
+// import (C Data input -> views); builder (output, its export, `as_input`); selection, emitter
+// and aggregate (the 1.2 kinds' types); function (descriptors); entry (the export bodies);
+// session (native calls of the exports); macros (`export_functions!`).
+mod aggregate;
 mod builder;
+mod emitter;
+mod entry;
 mod error;
 #[allow(unsafe_code)]
 mod ffi;
+mod function;
 mod import;
 mod layout;
 mod macros;
 mod metadata;
 mod primitive;
+mod selection;
+mod session;
 mod types;
 mod view;
 
+pub use aggregate::Aggregate;
 pub use builder::{
     ArrayBuilder, BinaryBuilder, BinaryViewBuilder, BoolBuilder, FixedBytesBuilder,
     GenericBinaryBuilder, GenericUtf8Builder, LargeBinaryBuilder, LargeUtf8Builder, NullBuilder,
     OutputArray, OutputBatch, PrimitiveBuilder, Utf8Builder, Utf8ViewBuilder,
 };
+pub use emitter::Emitter;
+pub use entry::{WF_MORE, WF_OK};
 pub use error::{Error, ErrorKind, Result};
 pub use ffi::ABI_VERSION;
+pub use function::{Function, FunctionKind};
 pub use metadata::Metadata;
 pub use primitive::{Offset, Primitive, F16};
+pub use selection::Selection;
+pub use session::{Session, MAX_CALLS};
 pub use types::{DataType, Field, IntervalUnit, TimeUnit, UnionMode};
 pub use view::{
     ArrayView, Batch, BinaryView, BinaryViewView, Bitmap, BoolView, Column, DictionaryView,
@@ -97,9 +121,19 @@ pub use view::{
     NullView, PrimitiveView, RunEndView, StructView, UnionView, Utf8View, Utf8ViewView,
 };
 
+/// The Rust code blocks of `README.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Used by the expansion of [`export_functions!`]; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::entry::{
+        aggregate_finish_entry, aggregate_update_entry, filter_entry, init_entry, map_entry,
+        table_entry, table_finish_entry, State,
+    };
     pub use crate::ffi::abi_str;
-    pub use crate::macros::{init_entry, map_entry, valid_column_name, valid_name};
+    pub use crate::function::{BatchEntry, FunctionParts, OutputField, PairEntry};
+    pub use crate::macros::{row_index_declared, valid_column_name, valid_name};
 }

@@ -1,104 +1,692 @@
-//! The `export_functions!` entry point and the runtime support its expansion calls.
+//! The `export_functions!` entry point and the compile-time checks its expansion runs.
 
-use crate::{ffi, Batch, Error, OutputBatch, Result};
+use crate::function::OutputField;
 
-/// Exports functions to the host: per function a `wf_fn_<name>` entry point (and `wf_init_<name>`
-/// with `init`), plus `wf_catalog` and the `WF_CATALOG` constant it returns. Invoke it once, in
-/// the module's crate root.
+/// Exports functions to the host. Invoke it once, in the module's crate root; each line is one
+/// function: `kind name => implementation, options;`.
 ///
 /// ```
-/// # use wasm_flight_guest::{Batch, OutputBatch, Result};
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
 /// # fn add_one(input: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(input.num_rows())) }
 /// # use add_one as scale;
 /// # use add_one as line_total;
 /// # fn scale_init(options: &str) -> Result<()> { Ok(()) }
+/// # fn positive(input: &Batch) -> Result<Selection> { Ok(Selection::all(input.num_rows())) }
+/// # fn split_words(input: &Batch, out: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn totals(out: &mut Emitter) -> Result<()> { Ok(()) }
+/// # use split_words as running;
+/// # struct WordCount;
+/// # impl Aggregate for WordCount {
+/// #     fn new() -> Result<Self> { Ok(WordCount) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
 /// wasm_flight_guest::export_functions! {
-///     // fn add_one(input: &Batch) -> Result<OutputBatch>
+///     // map: fn add_one(input: &Batch) -> Result<OutputBatch>, as many rows as the input
 ///     map add_one => add_one;
 ///     // fn scale_init(options_json: &str) -> Result<()>, called once per session
 ///     map scale => scale, init scale_init;
 ///     // A fixed output schema, declared in the catalog: "name": type [nullable]
 ///     map line_total => line_total, output ["total": float64 nullable, "id": int64];
+///     // filter: fn positive(input: &Batch) -> Result<Selection>
+///     filter positive => positive;
+///     // table: fn split_words(input: &Batch, out: &mut Emitter) -> Result<()>
+///     table split_words => split_words, row_index "row",
+///         output ["row": int32, "word": utf8 nullable];
+///     // finish: fn totals(out: &mut Emitter) -> Result<()>, after the last input batch
+///     table running => running, finish totals;
+///     // aggregate: a type that implements `Aggregate` (new, update, finish)
+///     aggregate word_count => WordCount, output ["word": utf8, "count": int64];
 /// }
 /// # fn main() {
 /// assert!(WF_CATALOG.contains(r#"{"name":"scale","kind":"map","export":"wf_fn_scale","init":"wf_init_scale"}"#));
+/// assert!(WF_CATALOG.contains(concat!(
+///     r#"{"name":"word_count","kind":"aggregate","export":"wf_fn_word_count","#,
+///     r#""finish":"wf_finish_word_count","output":[{"name":"word","format":"u","nullable":false},"#,
+///     r#"{"name":"count","format":"l","nullable":false}]}"#
+/// )));
+/// assert_eq!(WF_FUNCTIONS.len(), 7);
 /// # }
 /// ```
 ///
-/// The function name (left of `=>`) is what clients call; it must match
-/// `[A-Za-z_][A-Za-z0-9_]{0,63}`. Output types are `int8`, `uint8`, `int16`, `uint16`, `int32`,
-/// `uint32`, `int64`, `uint64`, `float32`, `float64`, `bool`, `utf8` and `binary`. The host checks
-/// every output batch against a declared output, nullability included. An `Err` from a function
-/// becomes its status and the message of `wf_last_error`.
+/// - The name (left of `=>`) is what clients call; it must match `[A-Za-z_][A-Za-z0-9_]{0,63}`
+///   (checked at compile time). The main export is `wf_fn_<name>`.
+/// - Kinds (ABI §6): `map` (`fn(&Batch) -> Result<OutputBatch>`), `filter`
+///   (`fn(&Batch) -> Result<Selection>`), `table` (`fn(&Batch, &mut Emitter) -> Result<()>`),
+///   `aggregate` (a type implementing [`Aggregate`](crate::Aggregate); exports `wf_fn_<name>`
+///   for its update and `wf_finish_<name>`).
+/// - Options, in any order, each at most once: `init f` (every kind; `fn f(&str) ->
+///   Result<()>`, export `wf_init_<name>`), `output [...]` (every kind), `finish f` (`table`
+///   only; `fn f(&mut Emitter) -> Result<()>`, export `wf_finish_<name>`), `row_index "col"`
+///   (`table` only, not with `finish`: the output column, int32 and not nullable, holding each
+///   output row's input row; when `output` is declared it must list it so).
+/// - Output types are `int8`, `uint8`, `int16`, `uint16`, `int32`, `uint32`, `int64`, `uint64`,
+///   `float32`, `float64`, `bool`, `utf8` and `binary`, followed by `nullable` when the column
+///   is. The host checks every output batch against a declared output, nullability included;
+///   so does the SDK for table and aggregate output ([`Emitter::emit`](crate::Emitter::emit)).
+/// - It generates `wf_catalog` and two constants: `WF_CATALOG`, the catalog JSON (keys in the
+///   order `name`, `kind`, `export`, `init`, `finish`, `row_index`, `output`), and
+///   `WF_FUNCTIONS`, the functions with their entry points for native tests with
+///   [`Session`](crate::Session).
+///
+/// An `Err` from a function becomes its status and the message of `wf_last_error`.
 #[macro_export]
 macro_rules! export_functions {
-    ($(map $name:ident => $func:path $(, init $init:path)? $(, output [$($out:tt)*])? ;)+) => {
-        $(
-            const _: () = {
-                assert!(
-                    $crate::__private::valid_name(stringify!($name)),
-                    concat!("invalid function name '", stringify!($name), "'"),
-                );
-                $($crate::__wf!(@check_output $($out)*);)?
+    ($($functions:tt)+) => {
+        $crate::__wf!(@parse [] $($functions)+);
+    };
+}
 
-                #[export_name = concat!("wf_fn_", stringify!($name))]
-                extern "C" fn map(
-                    in_schema: usize,
-                    in_array: usize,
-                    out_schema: usize,
-                    out_array: usize,
-                ) -> i32 {
-                    $crate::__private::map_entry(in_schema, in_array, out_schema, out_array, $func)
-                }
+/// Helpers of `export_functions!`. Each function line is parsed into one group
+/// `{kind name (implementation) [init] [finish] [row_index] [output]}`, then generated.
+///
+/// What the ABI refuses at registration is refused at compile time. With these functions, the
+/// options in any order compile:
+///
+/// ```
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! {
+///     map m => m, output ["x": int64], init i;
+///     filter p => p, init i;
+///     table f => f, output ["row": int32, "w": utf8 nullable], init i, row_index "row";
+///     table t => f, finish g, init i;
+///     aggregate a => A, init i, output ["x": int64];
+/// }
+/// # fn main() {}
+/// ```
+///
+/// and these do not:
+///
+/// - `row_index` and `finish` together:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { table t => f, row_index "row", finish g; }
+/// # fn main() {}
+/// ```
+///
+/// - a map function with `finish`:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, finish g; }
+/// # fn main() {}
+/// ```
+///
+/// - a filter function with `row_index`:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { filter p => p, row_index "row"; }
+/// # fn main() {}
+/// ```
+///
+/// - an aggregate with `finish` (it has `Aggregate::finish`):
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { aggregate a => A, finish g; }
+/// # fn main() {}
+/// ```
+///
+/// - an option given twice:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, init i, init i; }
+/// # fn main() {}
+/// ```
+///
+/// - an unknown option:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, output_schema ["x": int64]; }
+/// # fn main() {}
+/// ```
+///
+/// - an unknown kind:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { scalar m => m; }
+/// # fn main() {}
+/// ```
+///
+/// - an unknown output type:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, output ["x": int128]; }
+/// # fn main() {}
+/// ```
+///
+/// - a row_index column that the declared output lacks:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { table t => f, row_index "row", output ["word": utf8]; }
+/// # fn main() {}
+/// ```
+///
+/// - a row_index column declared nullable:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { table t => f, row_index "row", output ["row": int32 nullable]; }
+/// # fn main() {}
+/// ```
+///
+/// - a row_index column of another type:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { table t => f, row_index "row", output ["row": int64]; }
+/// # fn main() {}
+/// ```
+///
+/// - a function name longer than 64 characters:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx => m; }
+/// # fn main() {}
+/// ```
+///
+/// - an output column name with a quote:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, output ["a\"b": int64]; }
+/// # fn main() {}
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wf {
+    // ---- Parsing
+    (@parse [$($done:tt)+]) => {
+        $crate::__wf!(@generate $($done)+);
+    };
+    (@parse [$($done:tt)*] $kind:ident $name:ident => $func:path ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* {$kind $name ($func) [] [] [] []}] $($rest)*);
+    };
+    (@parse [$($done:tt)*] $kind:ident $name:ident => $func:path , $($rest:tt)*) => {
+        $crate::__wf!(@option [$($done)*] {$kind $name ($func) [] [] [] []} $($rest)*);
+    };
+    (@parse [$($done:tt)*] $($rest:tt)+) => {
+        compile_error!(concat!(
+            "export_functions!: expected `kind name => function, options...;` at `",
+            stringify!($($rest)+),
+            "`"
+        ));
+    };
+    (@option $done:tt {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $o:tt} init $init:path , $($rest:tt)*) => {
+        $crate::__wf!(@option $done {$k $n $f [$init] $fi $ri $o} $($rest)*);
+    };
+    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $o:tt} init $init:path ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* {$k $n $f [$init] $fi $ri $o}] $($rest)*);
+    };
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $o:tt} finish $finish:path , $($rest:tt)*) => {
+        $crate::__wf!(@option $done {$k $n $f $i [$finish] $ri $o} $($rest)*);
+    };
+    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $o:tt} finish $finish:path ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* {$k $n $f $i [$finish] $ri $o}] $($rest)*);
+    };
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt [] $o:tt} row_index $ri:literal $($rest:tt)*) => {
+        $crate::__wf!(@next $done {$k $n $f $i $fi [$ri] $o} $($rest)*);
+    };
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt $ri:tt []} output [$($out:tt)*] $($rest:tt)*) => {
+        $crate::__wf!(@next $done {$k $n $f $i $fi $ri [[$($out)*]]} $($rest)*);
+    };
+    (@option $done:tt {$k:ident $n:ident $($state:tt)*} $key:tt $($rest:tt)*) => {
+        compile_error!(concat!(
+            "export_functions!: function `", stringify!($n), "`: at `", stringify!($key),
+            "`: expected one of `init f`, `finish f`, `row_index \"column\"`, `output [...]`, ",
+            "each at most once"
+        ));
+    };
+    (@next $done:tt $state:tt , $($rest:tt)*) => {
+        $crate::__wf!(@option $done $state $($rest)*);
+    };
+    (@next [$($done:tt)*] $state:tt ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* $state] $($rest)*);
+    };
+    (@next $done:tt {$k:ident $n:ident $($state:tt)*} $($rest:tt)*) => {
+        compile_error!(concat!(
+            "export_functions!: function `", stringify!($n), "`: expected `,` or `;` at `",
+            stringify!($($rest)*), "`"
+        ));
+    };
 
-                $(
-                    #[export_name = concat!("wf_init_", stringify!($name))]
-                    extern "C" fn init(options: usize, len: usize) -> i32 {
-                        $crate::__private::init_entry(options, len, $init)
-                    }
-                )?
-            };
-        )+
-
+    // ---- Generating
+    (@generate $($function:tt)+) => {
         /// The function catalog this module reports through `wf_catalog` (ABI §4).
-        pub const WF_CATALOG: &str = concat!(
-            "{\"functions\":[",
-            $crate::__wf!(@functions $($name $(init $init)? $(output [$($out)*])? ;)+),
-            "]}"
-        );
+        pub const WF_CATALOG: &str =
+            concat!("{\"functions\":[", $crate::__wf!(@catalog $($function)+), "]}");
+
+        /// The exported functions with their entry points, for native tests with
+        /// `wasm_flight_guest::Session`.
+        pub const WF_FUNCTIONS: &[$crate::Function] = &[$($crate::__wf!(@function $function)),+];
 
         #[no_mangle]
         extern "C" fn wf_catalog() -> u64 {
             $crate::__private::abi_str(WF_CATALOG)
         }
     };
-}
-
-/// Helpers of `export_functions!`.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __wf {
-    (@functions $name:ident $(init $init:tt)? $(output [$($out:tt)*])? ;) => {
-        $crate::__wf!(@function $name $(init $init)? $(output [$($out)*])?)
+    (@catalog $first:tt $($rest:tt)*) => {
+        concat!($crate::__wf!(@json $first) $(, ",", $crate::__wf!(@json $rest))*)
     };
-    (@functions $name:ident $(init $init:tt)? $(output [$($out:tt)*])? ; $($rest:tt)+) => {
-        concat!(
-            $crate::__wf!(@function $name $(init $init)? $(output [$($out)*])?),
-            ",",
-            $crate::__wf!(@functions $($rest)+)
-        )
-    };
-    (@function $name:ident $(init $init:tt)? $(output [$($out:tt)*])?) => {
+    (@json {$kind:ident $name:ident $f:tt [$($init:tt)*] [$($finish:tt)*] [$($ri:literal)?]
+            [$([$($out:tt)*])?]}) => {
         concat!(
             "{\"name\":\"", stringify!($name),
-            "\",\"kind\":\"map\",\"export\":\"wf_fn_", stringify!($name), "\"",
-            $($crate::__wf!(@init $name $init),)?
+            "\",\"kind\":\"", stringify!($kind),
+            "\",\"export\":\"wf_fn_", stringify!($name), "\"",
+            $crate::__wf!(@init_key $name [$($init)*]),
+            $crate::__wf!(@finish_key $kind $name [$($finish)*]),
+            $(",\"row_index\":\"", $ri, "\"",)?
             $(",\"output\":[", $crate::__wf!(@fields $($out)*), "]",)?
             "}"
         )
     };
-    (@init $name:ident $init:tt) => {
+    (@init_key $name:ident []) => { "" };
+    (@init_key $name:ident [$($init:tt)+]) => {
         concat!(",\"init\":\"wf_init_", stringify!($name), "\"")
+    };
+    (@finish_key aggregate $name:ident $finish:tt) => {
+        concat!(",\"finish\":\"wf_finish_", stringify!($name), "\"")
+    };
+    (@finish_key $kind:ident $name:ident []) => { "" };
+    (@finish_key $kind:ident $name:ident [$($finish:tt)+]) => {
+        concat!(",\"finish\":\"wf_finish_", stringify!($name), "\"")
+    };
+
+    (@function {map $name:ident ($func:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+        const OUTPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($out)*])?);
+
+        #[export_name = concat!("wf_fn_", stringify!($name))]
+        extern "C" fn call(
+            in_schema: usize,
+            in_array: usize,
+            out_schema: usize,
+            out_array: usize,
+        ) -> i32 {
+            $crate::__private::map_entry(in_schema, in_array, out_schema, out_array, $func)
+        }
+
+        $(
+            #[export_name = concat!("wf_init_", stringify!($name))]
+            extern "C" fn init(options: usize, len: usize) -> i32 {
+                $crate::__private::init_entry(options, len, $init)
+            }
+        )?
+
+        fn reset() {}
+
+        $crate::Function::from_parts($crate::__private::FunctionParts {
+            name: stringify!($name),
+            kind: $crate::FunctionKind::Map,
+            batch: Some(call as $crate::__private::BatchEntry),
+            update: None,
+            init: $crate::__wf!(@entry [$($init)?] init),
+            finish: None,
+            output: OUTPUT,
+            row_index: None,
+            reset,
+        })
+    }};
+    (@function {filter $name:ident ($func:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+        const OUTPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($out)*])?);
+
+        #[export_name = concat!("wf_fn_", stringify!($name))]
+        extern "C" fn call(
+            in_schema: usize,
+            in_array: usize,
+            out_schema: usize,
+            out_array: usize,
+        ) -> i32 {
+            $crate::__private::filter_entry(in_schema, in_array, out_schema, out_array, $func)
+        }
+
+        $(
+            #[export_name = concat!("wf_init_", stringify!($name))]
+            extern "C" fn init(options: usize, len: usize) -> i32 {
+                $crate::__private::init_entry(options, len, $init)
+            }
+        )?
+
+        fn reset() {}
+
+        $crate::Function::from_parts($crate::__private::FunctionParts {
+            name: stringify!($name),
+            kind: $crate::FunctionKind::Filter,
+            batch: Some(call as $crate::__private::BatchEntry),
+            update: None,
+            init: $crate::__wf!(@entry [$($init)?] init),
+            finish: None,
+            output: OUTPUT,
+            row_index: None,
+            reset,
+        })
+    }};
+    (@function {table $name:ident $f:tt $i:tt [$($finish:tt)+] [$($ri:tt)+] $o:tt}) => {
+        compile_error!(concat!(
+            "export_functions!: table function `", stringify!($name),
+            "`: `row_index` and `finish` cannot go together (ABI §4)"
+        ))
+    };
+    (@function {table $name:ident ($func:path) [$($init:path)?] [$($finish:path)?]
+                [$($ri:literal)?] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [$($ri)?] [$([$($out)*])?]);
+        const OUTPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($out)*])?);
+        const ROW_INDEX: Option<&str> = $crate::__wf!(@some $($ri)?);
+        const _: () = assert!(
+            $crate::__private::row_index_declared(OUTPUT, ROW_INDEX),
+            concat!(
+                "table function `", stringify!($name),
+                "`: the row_index column must be in the declared output, as int32 (not nullable)"
+            ),
+        );
+
+        thread_local! {
+            static STATE: $crate::__private::State<()> =
+                const { $crate::__private::State::new() };
+        }
+
+        #[export_name = concat!("wf_fn_", stringify!($name))]
+        extern "C" fn call(
+            in_schema: usize,
+            in_array: usize,
+            out_schema: usize,
+            out_array: usize,
+        ) -> i32 {
+            $crate::__private::table_entry(
+                &STATE, OUTPUT, ROW_INDEX, $func, in_schema, in_array, out_schema, out_array,
+            )
+        }
+
+        $(
+            #[export_name = concat!("wf_finish_", stringify!($name))]
+            extern "C" fn finish(out_schema: usize, out_array: usize) -> i32 {
+                $crate::__private::table_finish_entry(&STATE, OUTPUT, $finish, out_schema, out_array)
+            }
+        )?
+
+        $(
+            #[export_name = concat!("wf_init_", stringify!($name))]
+            extern "C" fn init(options: usize, len: usize) -> i32 {
+                $crate::__private::init_entry(options, len, $init)
+            }
+        )?
+
+        fn reset() {
+            STATE.with($crate::__private::State::reset)
+        }
+
+        $crate::Function::from_parts($crate::__private::FunctionParts {
+            name: stringify!($name),
+            kind: $crate::FunctionKind::Table,
+            batch: Some(call as $crate::__private::BatchEntry),
+            update: None,
+            init: $crate::__wf!(@entry [$($init)?] init),
+            finish: $crate::__wf!(@entry [$($finish)?] finish),
+            output: OUTPUT,
+            row_index: ROW_INDEX,
+            reset,
+        })
+    }};
+    (@function {aggregate $name:ident ($state:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+        const OUTPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($out)*])?);
+
+        thread_local! {
+            static STATE: $crate::__private::State<$state> =
+                const { $crate::__private::State::new() };
+        }
+
+        #[export_name = concat!("wf_fn_", stringify!($name))]
+        extern "C" fn update(in_schema: usize, in_array: usize) -> i32 {
+            $crate::__private::aggregate_update_entry::<$state>(&STATE, in_schema, in_array)
+        }
+
+        #[export_name = concat!("wf_finish_", stringify!($name))]
+        extern "C" fn finish(out_schema: usize, out_array: usize) -> i32 {
+            $crate::__private::aggregate_finish_entry::<$state>(&STATE, OUTPUT, out_schema, out_array)
+        }
+
+        $(
+            #[export_name = concat!("wf_init_", stringify!($name))]
+            extern "C" fn init(options: usize, len: usize) -> i32 {
+                $crate::__private::init_entry(options, len, $init)
+            }
+        )?
+
+        fn reset() {
+            STATE.with($crate::__private::State::reset)
+        }
+
+        $crate::Function::from_parts($crate::__private::FunctionParts {
+            name: stringify!($name),
+            kind: $crate::FunctionKind::Aggregate,
+            batch: None,
+            update: Some(update as $crate::__private::PairEntry),
+            init: $crate::__wf!(@entry [$($init)?] init),
+            finish: Some(finish as $crate::__private::PairEntry),
+            output: OUTPUT,
+            row_index: None,
+            reset,
+        })
+    }};
+    (@function {map $name:ident $($rest:tt)*}) => {
+        compile_error!(concat!(
+            "export_functions!: map function `", stringify!($name),
+            "` takes the options `init` and `output` only"
+        ))
+    };
+    (@function {filter $name:ident $($rest:tt)*}) => {
+        compile_error!(concat!(
+            "export_functions!: filter function `", stringify!($name),
+            "` takes the options `init` and `output` only"
+        ))
+    };
+    (@function {aggregate $name:ident $($rest:tt)*}) => {
+        compile_error!(concat!(
+            "export_functions!: aggregate `", stringify!($name),
+            "` takes the options `init` and `output` only (its finish is `Aggregate::finish`)"
+        ))
+    };
+    (@function {$kind:ident $name:ident $($rest:tt)*}) => {
+        compile_error!(concat!(
+            "export_functions!: function `", stringify!($name), "` has the unknown kind `",
+            stringify!($kind), "` (map, filter, table, aggregate)"
+        ))
+    };
+    (@entry [] $entry:ident) => { None };
+    (@entry [$($given:tt)+] $entry:ident) => { Some($entry as $crate::__private::PairEntry) };
+    (@some) => { None };
+    (@some $value:literal) => { Some($value) };
+
+    // ---- Compile-time checks and the declared output
+    (@check $name:ident [$($ri:literal)?] [$([$($out:tt)*])?]) => {
+        const _: () = {
+            assert!(
+                $crate::__private::valid_name(stringify!($name)),
+                concat!("invalid function name '", stringify!($name), "'"),
+            );
+            $(assert!(
+                $crate::__private::valid_column_name($ri),
+                concat!("row_index column name ", stringify!($ri), " has a '\"', '\\' or control character"),
+            );)?
+            $($crate::__wf!(@check_output $($out)*);)?
+        };
+    };
+    (@output) => { None };
+    (@output [$($col:literal : $type:ident $($nullable:ident)?),+]) => {
+        Some(&[$($crate::__private::OutputField {
+            name: $col,
+            format: $crate::__wf!(@format $type),
+            nullable: $crate::__wf!(@nullable_bool $($nullable)?),
+        }),+])
     };
     (@fields $col:literal : $type:ident $($nullable:ident)?) => {
         concat!(
@@ -123,6 +711,8 @@ macro_rules! __wf {
     };
     (@nullable) => { "false" };
     (@nullable nullable) => { "true" };
+    (@nullable_bool) => { false };
+    (@nullable_bool nullable) => { true };
     (@format int8) => { "c" };
     (@format uint8) => { "C" };
     (@format int16) => { "s" };
@@ -136,63 +726,6 @@ macro_rules! __wf {
     (@format bool) => { "b" };
     (@format utf8) => { "u" };
     (@format binary) => { "z" };
-}
-
-/// Runs a `map` function for its `wf_fn_*` export: reads the input, calls `f`, writes the
-/// output, and turns an `Err` into its status (ABI §6.1).
-pub fn map_entry(
-    in_schema: usize,
-    in_array: usize,
-    out_schema: usize,
-    out_array: usize,
-    f: fn(&Batch<'_>) -> Result<OutputBatch>,
-) -> i32 {
-    begin_call();
-    let result = ffi::read_batch(in_schema, in_array).and_then(|input| {
-        let output = f(&input)?;
-        if output.num_rows() != input.num_rows() {
-            return Err(Error::execution(format!(
-                "the function returned {} rows for {} input rows",
-                output.num_rows(),
-                input.num_rows()
-            )));
-        }
-        ffi::write_batch(output, out_schema, out_array)
-    });
-    status(result)
-}
-
-/// Runs an `init` function for its `wf_init_*` export with the options JSON (ABI §6.2).
-pub fn init_entry(options: usize, len: usize, f: fn(&str) -> Result<()>) -> i32 {
-    begin_call();
-    let result = ffi::read_bytes(options, len).and_then(|bytes| {
-        let options = std::str::from_utf8(bytes)
-            .map_err(|_| Error::invalid_input("the options are not valid UTF-8"))?;
-        f(options)
-    });
-    status(result)
-}
-
-/// Clears the last error and, once per instance, installs a panic hook that records the panic
-/// message as the last error. A panic still traps (`panic = "abort"`); the host then reads the
-/// message with `wf_last_error` and adds it to the trap it reports.
-fn begin_call() {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        std::panic::set_hook(Box::new(|info| ffi::set_last_error(format!("{}", info))));
-    });
-    ffi::set_last_error(String::new());
-}
-
-fn status(result: Result<()>) -> i32 {
-    match result {
-        Ok(()) => 0,
-        Err(error) => {
-            let status = error.status();
-            ffi::set_last_error(error.to_string());
-            status
-        }
-    }
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]{0,63}` (ABI §4).
@@ -224,11 +757,44 @@ pub const fn valid_column_name(name: &str) -> bool {
     true
 }
 
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// `true` unless both are given and the row_index column is not in the output as int32, not
+/// nullable (ABI §4).
+pub const fn row_index_declared(output: Option<&[OutputField]>, row_index: Option<&str>) -> bool {
+    let (output, column) = match (output, row_index) {
+        (Some(output), Some(column)) => (output, column),
+        _ => return true,
+    };
+    let mut i = 0;
+    while i < output.len() {
+        if same_str(output[i].name, column) {
+            return same_str(output[i].format, "i") && !output[i].nullable;
+        }
+        i += 1;
+    }
+    false
+}
+
 #[cfg(test)]
 #[allow(unsafe_code)] // the exports are declared with `no_mangle` and `export_name`
 mod tests {
     use super::*;
-    use crate::PrimitiveBuilder;
+    use crate::entry::init_entry;
+    use crate::{ffi, Batch, Error, OutputBatch, PrimitiveBuilder, Result};
     use std::cell::RefCell;
 
     thread_local! {
@@ -284,6 +850,20 @@ mod tests {
             init_entry(0, 0, |o| if o.is_empty() { Ok(()) } else { Err(Error::execution("x")) }),
             0
         );
+    }
+
+    #[test]
+    fn map_functions_run_through_their_exports() {
+        let x: PrimitiveBuilder<u8> = [Some(1), None].into_iter().collect();
+        let input = OutputBatch::new(2).with_column("x", true, x).unwrap();
+        let mut session = crate::Session::new(WF_FUNCTIONS, "typed").unwrap();
+        let out = session.call(input).unwrap();
+        assert_eq!(session.statuses(), [0]);
+        let got = out.into_iter().next().unwrap().as_input(|b| {
+            b.column(0).unwrap().primitive::<u8>().unwrap().iter().collect::<Vec<_>>()
+        });
+        assert_eq!(got.unwrap(), [Some(1), None]);
+        assert_eq!(OPTIONS.with(|o| o.borrow().clone()), "{}");
     }
 
     #[test]

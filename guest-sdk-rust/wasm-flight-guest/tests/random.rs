@@ -10,9 +10,9 @@ use std::panic::{self, AssertUnwindSafe};
 
 use common::{assert_physically_equal, assert_same, Rng};
 use wasm_flight_guest::{
-    ArrayBuilder, BinaryBuilder, BinaryViewBuilder, BoolBuilder, DataType, FixedBytesBuilder,
-    IntervalUnit, LargeBinaryBuilder, LargeUtf8Builder, Metadata, OutputBatch, Primitive,
-    PrimitiveBuilder, TimeUnit, Utf8Builder, Utf8ViewBuilder, F16,
+    ArrayBuilder, BinaryBuilder, BinaryViewBuilder, BoolBuilder, DataType, Field,
+    FixedBytesBuilder, IntervalUnit, LargeBinaryBuilder, LargeUtf8Builder, Metadata, OutputBatch,
+    Primitive, PrimitiveBuilder, TimeUnit, Utf8Builder, Utf8ViewBuilder, F16,
 };
 
 const UNITS: [TimeUnit; 4] =
@@ -355,6 +355,18 @@ fn one_seed(seed: u64) {
     }
     let (a, b) = (rng.below(rows + 1), rng.below(rows + 1));
     let (start, len) = (a.min(b), a.max(b) - a.min(b));
+    // A zero-row batch of the same schema reads back with the same fields.
+    let schema: Vec<Field> = batch.fields().cloned().collect();
+    OutputBatch::new_empty(&schema)
+        .unwrap()
+        .as_input(|empty| {
+            assert_eq!(empty.num_rows(), 0);
+            for (field, column) in schema.iter().zip(empty.columns()) {
+                assert_eq!(column.field(), field);
+                assert_same(&column.array(), &column.array(), column.name());
+            }
+        })
+        .unwrap();
     batch
         .as_input(|input| {
             let mut copy = OutputBatch::new(rows).with_metadata(input.metadata().clone());

@@ -4,7 +4,7 @@
 use crate::ffi;
 use crate::layout::{check_children, check_null_count, fetch_buffers, Layout};
 use crate::view::Bitmap;
-use crate::{Batch, DataType, Error, Field, Metadata, Primitive, Result};
+use crate::{Batch, DataType, Error, Field, Metadata, Primitive, Result, UnionMode};
 
 mod copy;
 mod flat;
@@ -111,7 +111,7 @@ impl Buffer {
 }
 
 /// An LSB-first bitmap being built.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct BitmapBuilder {
     bytes: ByteBuf,
     len: usize,
@@ -123,7 +123,7 @@ impl BitmapBuilder {
     }
 
     /// `len` set bits.
-    fn ones(len: usize) -> Self {
+    pub(crate) fn ones(len: usize) -> Self {
         let mut bytes = ByteBuf::zeroed((len + 7) / 8);
         let slice = bytes.as_mut_slice();
         slice.iter_mut().for_each(|b| *b = 0xFF);
@@ -147,6 +147,11 @@ impl BitmapBuilder {
         self.len
     }
 
+    /// The bits built so far.
+    pub(crate) fn as_bitmap(&self) -> Bitmap<'_> {
+        Bitmap::new(self.bytes.as_slice(), 0, self.len)
+    }
+
     pub(crate) fn finish(self) -> Buffer {
         Buffer::from_bytes(self.bytes)
     }
@@ -161,6 +166,11 @@ pub(crate) struct ValidityBuilder {
 }
 
 impl ValidityBuilder {
+    /// `len` valid slots (no bitmap).
+    pub(crate) fn all_valid(len: usize) -> Self {
+        ValidityBuilder { bitmap: None, len, null_count: 0 }
+    }
+
     pub(crate) fn push(&mut self, valid: bool) {
         if !valid {
             self.null_count += 1;
@@ -242,6 +252,32 @@ pub(crate) struct Data {
     pub(crate) dictionary: Option<Box<Data>>,
 }
 
+impl ffi::ExportData for Data {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn offset(&self) -> usize {
+        self.offset
+    }
+
+    fn null_count(&self) -> Option<usize> {
+        self.null_count
+    }
+
+    fn buffers(&self) -> Vec<Option<&[u8]>> {
+        self.buffers.iter().map(|b| b.as_ref().map(Buffer::bytes)).collect()
+    }
+
+    fn children(&self) -> &[Data] {
+        &self.children
+    }
+
+    fn dictionary(&self) -> Option<&Data> {
+        self.dictionary.as_deref()
+    }
+}
+
 impl Data {
     /// The validity bitmap of the slots.
     fn validity(&self, layout: Layout) -> Option<Bitmap<'_>> {
@@ -256,6 +292,31 @@ impl Data {
     pub(crate) fn fixed_values(&self, width: usize) -> &[u8] {
         let all = self.buffers.get(1).and_then(Option::as_ref).map_or(&[][..], Buffer::bytes);
         all.get(self.offset * width..(self.offset + self.len) * width).unwrap_or(&[])
+    }
+}
+
+/// The data of a zero-length array of `data_type`: real (empty) buffers where a null pointer is
+/// not allowed, one zero offset in offsets buffers, empty children and dictionary.
+fn empty_data(data_type: &DataType) -> Data {
+    let zeros = |bytes: usize| Some(Buffer::from_bytes(ByteBuf::zeroed(bytes)));
+    let buffers = match Layout::of(data_type) {
+        Layout::Null | Layout::RunEnd => vec![],
+        Layout::Struct | Layout::FixedList(_) => vec![None],
+        Layout::Bits | Layout::Fixed(_) => vec![None, zeros(0)],
+        Layout::Var(width) => vec![None, zeros(width), zeros(0)],
+        Layout::List(width) => vec![None, zeros(width)],
+        // Validity, views, no variadic buffer, the (empty) sizes buffer.
+        Layout::View | Layout::ListView(_) => vec![None, zeros(0), zeros(0)],
+        Layout::Union(UnionMode::Sparse) => vec![zeros(0)],
+        Layout::Union(UnionMode::Dense) => vec![zeros(0), zeros(0)],
+    };
+    Data {
+        len: 0,
+        offset: 0,
+        null_count: Some(0),
+        buffers,
+        children: data_type.children().map(|c| empty_data(c.data_type())).collect(),
+        dictionary: data_type.dictionary().map(|d| Box::new(empty_data(d.data_type()))),
     }
 }
 
@@ -274,6 +335,15 @@ pub type OutputArray = ArrayBuilder;
 impl ArrayBuilder {
     pub(crate) fn new(field: Field, data: Data) -> Self {
         ArrayBuilder { field, data }
+    }
+
+    /// A zero-length array of any type (nested types get empty children and an empty
+    /// dictionary), unnamed and nullable. Fails for a type that is not valid (e.g. a map whose
+    /// entries are not a struct of two fields).
+    pub fn new_empty(data_type: DataType) -> Result<ArrayBuilder> {
+        validate_type(&data_type).map_err(|e| Error::execution(format!("type {data_type} {e}")))?;
+        let data = empty_data(&data_type);
+        Ok(ArrayBuilder::new(Field::new("", data_type, true), data))
     }
 
     /// The field: name (`""` until set), type, nullability (`true` until set), metadata.
@@ -493,10 +563,32 @@ pub struct OutputBatch {
     pub(crate) metadata: Metadata,
 }
 
+/// Prints the row count and the fields (not the values).
+impl std::fmt::Debug for OutputBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self.fields().map(Field::to_string).collect();
+        f.debug_struct("OutputBatch")
+            .field("num_rows", &self.num_rows)
+            .field("fields", &fields)
+            .finish()
+    }
+}
+
 impl OutputBatch {
     /// An empty batch of `num_rows` rows (a `map` function returns as many rows as it got).
     pub fn new(num_rows: usize) -> Self {
         OutputBatch { num_rows, columns: Vec::new(), metadata: Metadata::new() }
+    }
+
+    /// A zero-row batch with these columns (names, types, nullability and metadata of
+    /// `schema`); see [`ArrayBuilder::new_empty`].
+    pub fn new_empty(schema: &[Field]) -> Result<Self> {
+        let mut batch = OutputBatch::new(0);
+        for field in schema {
+            let array = ArrayBuilder::new_empty(field.data_type().clone())?;
+            batch = batch.with_array(ArrayBuilder { field: field.clone(), ..array })?;
+        }
+        Ok(batch)
     }
 
     /// Adds a column built by any builder, named `name` and nullable or not (the builder's own
@@ -554,10 +646,29 @@ impl OutputBatch {
         self.columns.len()
     }
 
+    /// The fields of the columns, in order.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> + '_ {
+        self.columns.iter().map(ArrayBuilder::field)
+    }
+
     /// Runs `f` on this batch read back through the input API, exactly as the host would see it
     /// after a round trip through the C Data structs. Handy for native tests of a function.
     pub fn as_input<R>(self, f: impl FnOnce(&Batch<'_>) -> R) -> Result<R> {
-        ffi::round_trip(self, f)
+        let exported = self.export();
+        let (schema, array) = exported.refs();
+        crate::import::import_batch(schema, array).map(|batch| f(&batch))
+    }
+
+    /// The batch exported to C Data structs, as the host writes an input batch.
+    pub(crate) fn export(self) -> ffi::Exported {
+        let (field, data) = self.into_root();
+        ffi::Exported::new(&field, data)
+    }
+
+    /// Writes the batch into the host's zeroed output slots at these addresses (ABI §5.4).
+    pub(crate) fn write_to(self, schema: usize, array: usize) -> Result<()> {
+        let (field, data) = self.into_root();
+        ffi::write_output(&field, data, schema, array)
     }
 
     /// The batch as one struct array (ABI §5.1): its field and data.

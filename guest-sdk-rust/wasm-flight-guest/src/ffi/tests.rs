@@ -2,7 +2,8 @@
 //! pointer sizes), the raw output structs, the entry points and the allocator.
 
 use super::*;
-use crate::{DataType, Metadata, PrimitiveBuilder, Utf8Builder};
+use crate::import::read_batch;
+use crate::{Batch, DataType, Metadata, OutputBatch, PrimitiveBuilder, Utf8Builder};
 
 /// One node of C Data input built by hand, as the host would write it (with native pointer
 /// sizes).
@@ -390,7 +391,7 @@ fn export_then_release() {
         .with_column("s", false, strings)
         .unwrap();
     let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-    write_batch(batch, &mut schema as *mut _ as usize, &mut array as *mut _ as usize).unwrap();
+    batch.write_to(&mut schema as *mut _ as usize, &mut array as *mut _ as usize).unwrap();
     assert!(schema.release.is_some() && array.release.is_some());
     {
         let batch = crate::import::import_batch(SchemaRef(&schema), ArrayRef(&array)).unwrap();
@@ -444,7 +445,8 @@ fn export_writes_the_c_data_layout_of_types_md() {
         .unwrap()
         .with_metadata(Metadata::new().with("schema", "level"));
     let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-    export(batch, &mut schema, &mut array);
+    let (field, data) = batch.into_root();
+    export(&field, data, &mut schema, &mut array);
     assert_eq!(text(schema.format), "+s");
     assert!(!schema.metadata.is_null() && schema.name.is_null() || text(schema.name).is_empty());
     let schemas = pointers(schema.children, schema.n_children);
@@ -491,7 +493,7 @@ fn map_entry_writes_output_or_reports_the_error() {
     }
     let call = |input: &(Structs, (usize, usize)), f: fn(&Batch<'_>) -> Result<OutputBatch>| {
         let (mut schema, mut array) = (ArrowSchema::EMPTY, ArrowArray::EMPTY);
-        let status = crate::macros::map_entry(
+        let status = crate::entry::map_entry(
             (input.1).0,
             (input.1).1,
             &mut schema as *mut _ as usize,
@@ -517,8 +519,9 @@ fn map_entry_writes_output_or_reports_the_error() {
 }
 
 #[test]
-fn reports_abi_1_1() {
-    assert_eq!((wf_abi_version() >> 16, wf_abi_version() & 0xFFFF), (1, 1));
+fn reports_abi_1_2() {
+    assert_eq!((wf_abi_version() >> 16, wf_abi_version() & 0xFFFF), (1, 2));
+    assert_eq!(wf_abi_version(), 65538);
 }
 
 #[test]

@@ -4,10 +4,9 @@
 use std::fmt;
 
 use super::{Bitmap, Slots};
-use crate::builder::ValidityBuilder;
 use crate::ffi;
 use crate::layout::{read_offset, Layout, VIEW_INLINE, VIEW_SIZE};
-use crate::{DataType, Offset, Primitive, PrimitiveBuilder, Result};
+use crate::{DataType, Offset, Primitive, Result};
 
 /// The accessors every typed view with a validity bitmap shares. Accessors panic if
 /// `i >= len()`, like slice indexing.
@@ -153,24 +152,6 @@ impl<'a, T: Primitive> PrimitiveView<'a, T> {
     /// All value slots, including the (unspecified) values behind nulls.
     pub fn values(&self) -> &'a [T] {
         self.values
-    }
-
-    /// `f` applied to every slot, keeping the nulls: the fast path for a scalar function. One
-    /// tight loop over [`values`](Self::values) and a bulk copy of the validity bitmap, instead
-    /// of an `Option` per row. `f` also runs on the (unspecified) values behind nulls, so it
-    /// must accept any value (use wrapping arithmetic, no panics).
-    ///
-    /// ```
-    /// # use wasm_flight_guest::{Batch, OutputBatch, Result};
-    /// fn add_one(input: &Batch) -> Result<OutputBatch> {
-    ///     let x = input.column(0)?;
-    ///     let out = x.primitive::<i64>()?.map(|v| v.wrapping_add(1));
-    ///     OutputBatch::new(input.num_rows()).with_column(x.name(), x.is_nullable(), out)
-    /// }
-    /// ```
-    pub fn map<U: Primitive>(&self, f: impl Fn(T) -> U) -> PrimitiveBuilder<U> {
-        let values: Vec<U> = self.values.iter().map(|&v| f(v)).collect();
-        PrimitiveBuilder::from_parts(values, ValidityBuilder::copy_of(self.validity, self.len))
     }
 }
 
