@@ -77,7 +77,7 @@ def test_register_returns_the_module_description(client, example_wasm, name):
     assert info["name"] == f"reg_{name}"
     assert info["sha256"] == hashlib.sha256(wasm).hexdigest()
     assert info["size_bytes"] == len(wasm)
-    assert info["abi_version"] == "1.1"  # the SDK speaks ABI 1.1 (every Arrow type)
+    assert info["abi_version"] == "1.2"  # the SDK speaks ABI 1.2 (every Arrow type, every kind)
     assert info["replaced"] is False
     assert isinstance(info["compile_ms"], int) and info["compile_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", info["registered_at"])
