@@ -190,6 +190,39 @@ final class RawFlight implements AutoCloseable {
     }
   }
 
+  /** A record batch as header and body bytes, with where each buffer sits in the body. */
+  record Parts(byte[] header, byte[] body, long[] bufferOffsets) {
+    Flight.FlightData message() {
+      return data(header, body);
+    }
+  }
+
+  /** The current contents of a root as a record batch (Arrow Java's layout). */
+  static Parts parts(VectorSchemaRoot root) {
+    try (ArrowRecordBatch batch = new VectorUnloader(root).getRecordBatch()) {
+      return parts(MessageSerializer.serializeMetadata(batch, IpcOption.DEFAULT), batch);
+    }
+  }
+
+  /** A dictionary's values as a dictionary batch. */
+  static Parts dictionary(long id, VectorSchemaRoot values) {
+    try (ArrowRecordBatch batch = new VectorUnloader(values).getRecordBatch()) {
+      var dict = new org.apache.arrow.vector.ipc.message.ArrowDictionaryBatch(id, batch, false);
+      return parts(MessageSerializer.serializeMetadata(dict, IpcOption.DEFAULT), batch);
+    }
+  }
+
+  private static Parts parts(ByteBuffer header, ArrowRecordBatch batch) {
+    long[] offsets = new long[batch.getBuffers().size()];
+    long at = 0;
+    for (int i = 0; i < offsets.length; i++) {
+      offsets[i] = at;
+      long n = batch.getBuffers().get(i).readableBytes();
+      at += (n + 7) & ~7L;
+    }
+    return new Parts(bytes(header), body(batch), offsets);
+  }
+
   /** The body of a batch: each buffer padded to 8 bytes, in order (as Arrow Java sends it). */
   static byte[] body(ArrowRecordBatch batch) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -222,6 +255,40 @@ final class RawFlight implements AutoCloseable {
     int dict = org.apache.arrow.flatbuf.DictionaryBatch.createDictionaryBatch(fb, id, batch,
         false);
     return message(fb, MessageHeader.DictionaryBatch, dict, bodyLength);
+  }
+
+  /** A Message of any header type (its header table is an empty RecordBatch). */
+  static byte[] headerOfType(byte type) {
+    FlatBufferBuilder fb = new FlatBufferBuilder();
+    int batch = recordBatch(fb, 0, new long[0][], new long[0][]);
+    return message(fb, type, batch, 0);
+  }
+
+  /** Protobuf wire format, for {@link #exchangeRaw}: a length-delimited field. */
+  static byte[] field(int number, byte[] contents) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(varint((number << 3) | 2));
+    out.writeBytes(varint(contents.length));
+    out.writeBytes(contents);
+    return out.toByteArray();
+  }
+
+  static byte[] varint(long v) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+    return out.toByteArray();
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
   }
 
   private static int recordBatch(FlatBufferBuilder fb, long length, long[][] nodes,
