@@ -315,4 +315,32 @@ class MalformedInputTest {
       assertEquals(List.of(0L, 1L, 10L, 11L, 20L, 21L), got);
     }
   }
+
+  @Test
+  void aDifferentSchemaMidStreamIsRefusedWithoutLeaks() throws Exception {
+    Schema encoded = new Schema(List.of(new Field("d", new FieldType(true,
+        ArrowType.Utf8.INSTANCE, new DictionaryEncoding(0, false, new ArrowType.Int(32, true))),
+        null)));
+    Schema indices = new Schema(List.of(Field.nullable("d", new ArrowType.Int(32, true))));
+    try (VectorSchemaRoot values = VectorSchemaRoot.create(UTF8, server.allocator);
+        VectorSchemaRoot index = VectorSchemaRoot.create(indices, server.allocator);
+        VectorSchemaRoot ints = VectorSchemaRoot.create(INT64, server.allocator)) {
+      VarCharVector s = (VarCharVector) values.getVector(0);
+      s.allocateNew();
+      s.setSafe(0, "x".getBytes(StandardCharsets.UTF_8));
+      values.setRowCount(1);
+      IntVector i = (IntVector) index.getVector(0);
+      i.allocateNew();
+      i.setSafe(0, 0);
+      index.setRowCount(1);
+      BigIntVector x = (BigIntVector) ints.getVector(0);
+      x.allocateNew(1);
+      x.set(0, 1);
+      ints.setRowCount(1);
+      RawFlight.Outcome o = send(encoded, RawFlight.dictionary(0, values).message(),
+          RawFlight.parts(index).message(), RawFlight.data(RawFlight.schemaHeader(INT64), null),
+          RawFlight.parts(ints).message());
+      assertBadRequest(o, "bad request in echo/echo (aot) at batch ");
+    }
+  }
 }
