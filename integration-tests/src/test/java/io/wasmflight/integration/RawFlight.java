@@ -18,7 +18,6 @@ import org.apache.arrow.flatbuf.MetadataVersion;
 import org.apache.arrow.flight.impl.Flight;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
@@ -346,14 +345,13 @@ final class RawFlight implements AutoCloseable {
     return b.array();
   }
 
-  /** Bytes the allocator holds (for leak checks while the server runs). */
-  static long held(BufferAllocator allocator) {
-    return allocator.getAllocatedMemory();
-  }
-
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     channel.shutdownNow();
-    channel.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      channel.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

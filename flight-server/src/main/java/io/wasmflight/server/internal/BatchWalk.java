@@ -201,12 +201,12 @@ final class BatchWalk {
     }
     Col[] kids = c.children();
     switch (f.kind()) {
-      case BINARY -> offsets(path, first + 1, len, (int) f.width(), bufLength[first + 2],
+      case BINARY -> offsets(path, first + 1, len, f.width(), bufLength[first + 2],
           "its data buffer's " + bufLength[first + 2] + " bytes");
       case VIEW -> views(path, first, len, nulls, (int) nVariadic);
-      case LIST -> col(kids[0], offsets(path, first + 1, len, (int) f.width(), -1, null));
+      case LIST -> col(kids[0], offsets(path, first + 1, len, f.width(), -1, null));
       case FIXED_LIST -> col(kids[0], len * f.width());
-      case LIST_VIEW -> col(kids[0], listViews(path, first, len, (int) f.width()));
+      case LIST_VIEW -> col(kids[0], listViews(path, first, len, f.width()));
       case STRUCT, SPARSE_UNION -> {
         if (f.kind() == CDataFormat.Kind.SPARSE_UNION) {
           unionIds(path, f, first, len, null);
@@ -391,7 +391,7 @@ final class BatchWalk {
       throw problem(path + ": no run ends for " + len + " rows");
     }
     ByteBuffer b = view(ends.firstBuffer() + 1);
-    int width = (int) endsCol.format().width();
+    int width = endsCol.format().width();
     long prev = 0;
     for (long j = 0; j < runs; j++) {
       long e = get(b, j, width);
@@ -412,7 +412,7 @@ final class BatchWalk {
       throws Refused {
     long size = dictionaryLengths.getOrDefault(id, 0L);
     ByteBuffer b = view(first + 1);
-    int width = (int) f.width();
+    int width = f.width();
     boolean signed = ((ArrowType.Int) f.type()).getIsSigned();
     for (long i = 0; i < len; i++) {
       if (!valid(first, i, len, nulls)) {

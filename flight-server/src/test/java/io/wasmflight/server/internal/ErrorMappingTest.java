@@ -85,7 +85,8 @@ class ErrorMappingTest {
     assertEquals(CallStatus.INVALID_ARGUMENT.code(), out.status().code());
     assertEquals("got '" + "x".repeat(200) + "\u2026(9800 more characters)'",
         out.status().description());
-    FlightRuntimeException small = CallStatus.INTERNAL.withDescription("short").toRuntimeException();
+    FlightRuntimeException small =
+        CallStatus.INTERNAL.withDescription("short").toRuntimeException();
     assertTrue(small == ErrorMapping.toFlight(small));
   }
 }
