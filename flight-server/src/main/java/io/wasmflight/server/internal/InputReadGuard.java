@@ -60,10 +60,19 @@ public final class InputReadGuard implements ServerInterceptor {
   /** Set once, by the gRPC thread; read by the exchange's thread. */
   static final class Failure {
     volatile String message;
+    volatile boolean malformed;
 
     /** The recorded message, or null when every input message was readable. */
     String message() {
       return message;
+    }
+
+    /**
+     * True when the input was malformed ("input message N … is malformed"), false when it was
+     * well-formed input Arrow Java cannot carry (types.md lists those).
+     */
+    boolean malformed() {
+      return malformed;
     }
   }
 
@@ -198,6 +207,7 @@ public final class InputReadGuard implements ServerInterceptor {
 
     private void end(String reason, Flight.FlightDescriptor descriptor) {
       if (failure.message == null) {
+        failure.malformed = reason.startsWith("input message ");
         failure.message = reason;
       }
       failed = true;
