@@ -47,7 +47,10 @@ public final class WasmFlightServer implements AutoCloseable {
             .maxInboundMessageSize((int) maxMessage)
             .transportHint("grpc.builderConsumer",
                 (java.util.function.Consumer<io.grpc.netty.NettyServerBuilder>)
-                    b -> b.intercept(new InputReadGuard()))
+                    b -> {
+                      b.intercept(new InputReadGuard());
+                      b.setBinaryLog(InputReadGuard.requestScanner());
+                    })
             .build();
     try {
       flight.start();

@@ -53,6 +53,7 @@ record ExchangeRequest(
       return new ExchangeRequest(module, function, engine, options, cmd.get("limits"));
     }
     List<String> path = descriptor.getPath();
+    InputReadGuard.checkNotStandIn(path);
     if (path.size() != 2) {
       throw new WasmFlightException.BadRequest("descriptor path must be [module, function], got "
           + path.size() + " element(s): " + path);

@@ -1,6 +1,8 @@
 package io.wasmflight.server.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +13,18 @@ import java.util.Set;
 
 /** Strict JSON for request bodies and descriptors: one shared mapper, precise errors. */
 final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Jackson's default cap on one string (20M characters) would refuse any register body of a
+   * module above ~14 MiB (its base64). Every document parsed here is a byte array already in
+   * memory, and gRPC bounds its size (the server's inbound message limit is derived from the
+   * module size limit: 4/3 of it plus 1 MiB), so a string can never be longer than what the
+   * configured module limit admits: the string cap is lifted, and the size checks stay where
+   * they are (gRPC's message limit, then ModuleRegistry's "module is N bytes; the limit is M").
+   */
+  static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(Integer.MAX_VALUE).build())
+      .build());
 
   private Json() {}
 

@@ -127,6 +127,12 @@ final class RegisteredModule {
       throw new WasmFlightException.ModuleRejected("module imports " + first.module() + "."
           + first.name() + "; ABI 1.0 modules must have no imports");
     }
+    int memories = module.memorySection().map(m -> m.memoryCount()).orElse(0);
+    if (memories != 1) {
+      // With two, the host would write into one memory and the guest read another.
+      throw new WasmFlightException.ModuleRejected("a module must have exactly one memory, "
+          + "exported as '" + AbiV1.MEMORY + "'; this one has " + memories);
+    }
     requireExport(module, AbiV1.MEMORY, ExternalType.MEMORY, null);
     requireExport(module, AbiV1.ABI_VERSION, ExternalType.FUNCTION,
         FunctionType.of(List.of(), List.of(ValType.I32)));

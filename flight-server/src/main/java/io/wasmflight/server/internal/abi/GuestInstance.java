@@ -199,9 +199,19 @@ public final class GuestInstance {
     invoke(free, ptr, size, align);
   }
 
-  /** {@code wf_release} on the output slots. */
+  /**
+   * {@code wf_release} on the output slots, which must leave both structs released (abi-v1.md
+   * section 3: {@code release == 0}); a guest that does not is an ABI violation.
+   */
   public void release(int schemaPtr, int arrayPtr) {
     invoke(release, schemaPtr, arrayPtr);
+    int schemaRelease = memory.readInt(schemaPtr + AbiV1.Schema.RELEASE);
+    int arrayRelease = memory.readInt(arrayPtr + AbiV1.Array.RELEASE);
+    if (schemaRelease != 0 || arrayRelease != 0) {
+      throw new WasmFlightException.AbiViolation("wf_release left release non-zero (ArrowSchema "
+          + Integer.toUnsignedString(schemaRelease) + ", ArrowArray "
+          + Integer.toUnsignedString(arrayRelease) + "); it must set both to 0");
+    }
   }
 
   /** {@code wf_abi_version}. */

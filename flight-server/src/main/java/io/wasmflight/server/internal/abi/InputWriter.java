@@ -387,6 +387,12 @@ public final class InputWriter {
     }
     writeArray(m, top, top.length, 0, 1, top.buffersPtr, 0);
     m.writeI32(top.buffersPtr, 0);
+    // The children pointer arrays too (abi-v1.md 5.3): a guest may have written over them.
+    for (Node node : nodes) {
+      for (int i = 0; i < node.children.length; i++) {
+        m.writeI32(node.childrenPtr + 4 * i, node.children[i].array);
+      }
+    }
   }
 
   /** Attaches this batch's vectors to a node and its descendants. */

@@ -471,6 +471,15 @@ public final class OutputReader implements AutoCloseable {
 
   /** Builds the node tree, the root and the dictionary vectors from the first batch's schema. */
   private void build(Parsed[] columns, Schema schema) {
+    // Later batches must have this schema, so checking the first batch checks them all.
+    Map<String, Integer> names = new java.util.HashMap<>();
+    for (int i = 0; i < columns.length; i++) {
+      Integer first = names.putIfAbsent(columns[i].field.getName(), i);
+      if (first != null) {
+        throw violation("output columns " + first + " and " + i + " are both named '"
+            + columns[i].field.getName() + "'; column names must be unique");
+      }
+    }
     Node[] children = new Node[columns.length];
     for (int i = 0; i < columns.length; i++) {
       children[i] = node(columns[i]);
