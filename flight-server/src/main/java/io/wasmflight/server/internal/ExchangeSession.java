@@ -100,8 +100,10 @@ final class ExchangeSession {
     InputReadGuard.Failure failure = InputReadGuard.current();
     String message = failure == null ? null : failure.message();
     if (message != null) {
+      String hint = failure.malformed() ? ""
+          : " (proto-docs/types.md lists what Arrow Java and Flight cannot carry)";
       throw new WasmFlightException.BadRequest("Arrow Java cannot read the input stream: "
-          + message + " (proto-docs/types.md lists what Arrow Java and Flight cannot carry)");
+          + message + hint);
     }
   }
 
