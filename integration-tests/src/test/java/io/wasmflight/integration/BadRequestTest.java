@@ -69,7 +69,8 @@ class BadRequestTest {
   @Test
   void descriptors() {
     var bad = FlightStatusCode.INVALID_ARGUMENT;
-    assertFlightError(FlightStatusCode.NOT_FOUND, () -> exchange(FlightDescriptor.path("nope", "f")),
+    assertFlightError(FlightStatusCode.NOT_FOUND,
+        () -> exchange(FlightDescriptor.path("nope", "f")),
         "not found: no module named 'nope' is registered");
     assertFlightError(FlightStatusCode.NOT_FOUND,
         () -> exchange(FlightDescriptor.path("echo", "nope")),
@@ -84,7 +85,8 @@ class BadRequestTest {
         "descriptor command is missing required field 'module'");
     assertFlightError(bad,
         () -> exchange(command("{\"module\":\"echo\",\"function\":\"echo\",\"speed\":1}")),
-        "descriptor command has unknown field 'speed'; allowed: engine, function, limits, module, options");
+        "descriptor command has unknown field 'speed'; allowed: engine, function, limits, "
+            + "module, options");
     assertFlightError(bad,
         () -> exchange(command("{\"module\":\"echo\",\"function\":\"echo\",\"engine\":\"jit\"}")),
         "unknown engine 'jit': expected \"aot\" or \"interpreter\"");

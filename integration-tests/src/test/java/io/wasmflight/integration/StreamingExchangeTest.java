@@ -102,7 +102,8 @@ class StreamingExchangeTest {
           }
           ex.close();
         }
-      }, "client stalled in add_one/add_one (aot) at batch 0", "the client sent no input for 800 ms");
+      }, "client stalled in add_one/add_one (aot) at batch 0",
+          "the client sent no input for 800 ms");
       assertServes(server);
     }
   }

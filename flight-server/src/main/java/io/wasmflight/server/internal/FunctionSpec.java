@@ -45,7 +45,8 @@ record FunctionSpec(String name, Kind kind, String export, String init, Schema o
     try {
       root = Json.MAPPER.readTree(json);
     } catch (java.io.IOException e) {
-      throw rejected("wf_catalog is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+      throw rejected("wf_catalog is not valid JSON: "
+          + e.getMessage().lines().findFirst().orElse(""));
     }
     if (root == null || !root.isObject() || !root.path("functions").isArray()) {
       throw rejected("wf_catalog must be a JSON object with a 'functions' array");

@@ -181,7 +181,8 @@ final class RegisteredModule {
       int minor = version & 0xFFFF;
       if (f.requiredMinor() > minor) {
         throw new WasmFlightException.ModuleRejected("function '" + f.name() + "' is of kind '"
-            + f.kind().wireName() + "', which needs ABI 1." + f.requiredMinor() + "; the module reports ABI 1." + minor
+            + f.kind().wireName() + "', which needs ABI 1." + f.requiredMinor()
+            + "; the module reports ABI 1." + minor
             + " (rebuild it with a newer guest SDK)");
       }
       requireExport(module, f.export(), ExternalType.FUNCTION,

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  * calling thread goes back to Flight.
  */
 public final class CallBudget {
-  /** Cancelled alarms are removed at once, or every call would leave one queued until its deadline. */
+  /**
+   * Cancelled alarms are removed at once, or every call would leave one queued until its
+   * deadline.
+   */
   private static final ScheduledExecutorService WATCHDOG = watchdog();
 
   private static ScheduledExecutorService watchdog() {

@@ -185,7 +185,8 @@ public final class FlatMemory implements Memory {
           continue;
         }
         int offset =
-            (int) ConstantEvaluators.computeConstantValue(instance, segment.offsetInstructions())[0];
+            (int) ConstantEvaluators.computeConstantValue(
+                instance, segment.offsetInstructions())[0];
         byte[] data = segment.data();
         if (offset < 0 || (long) offset + data.length > bytes.length) {
           throw new UninstantiableException("out of bounds memory access: data segment");

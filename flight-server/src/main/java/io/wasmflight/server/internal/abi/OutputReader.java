@@ -161,7 +161,8 @@ public final class OutputReader implements AutoCloseable {
     String topFormat = cString(m, m.readInt(schemaPtr + AbiV1.Schema.FORMAT), MAX_FORMAT_BYTES,
         "output schema format");
     if (!"+s".equals(topFormat)) {
-      throw violation("output schema format is '" + topFormat + "', expected '+s' (a struct batch)");
+      throw violation("output schema format is '" + topFormat
+          + "', expected '+s' (a struct batch)");
     }
     long nSchema = m.readLong(schemaPtr + AbiV1.Schema.N_CHILDREN);
     long nArray = m.readLong(arrayPtr + AbiV1.Array.N_CHILDREN);

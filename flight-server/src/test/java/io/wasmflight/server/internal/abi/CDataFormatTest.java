@@ -40,7 +40,8 @@ class CDataFormatTest {
     assertEquals(16, CDataFormat.parse("tin", 0).width());
     assertEquals(8, CDataFormat.parse("+L", 0).width());
     assertEquals(3, CDataFormat.parse("+w:3", 0).width());
-    assertEquals(new ArrowType.Map(true), CDataFormat.parse("+m", AbiV1.FLAG_MAP_KEYS_SORTED).type());
+    assertEquals(new ArrowType.Map(true),
+        CDataFormat.parse("+m", AbiV1.FLAG_MAP_KEYS_SORTED).type());
     assertEquals(new ArrowType.Timestamp(org.apache.arrow.vector.types.TimeUnit.SECOND, null),
         CDataFormat.parse("tss:", 0).type());
     assertEquals(1, CDataFormat.parse("+ud:4,9", 0).childOfTypeId(9));

@@ -54,7 +54,8 @@ final class NestedBatch implements AutoCloseable {
         List.of(new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE),
             List.of(Field.notNullable("key", UTF8), Field.nullable("value", I32)))));
     Field fsl = new Field("fsl", FieldType.nullable(new ArrowType.FixedSizeList(2)),
-        List.of(Field.nullable("item", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+        List.of(Field.nullable("item",
+            new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
     Field listView = new Field("list_view", FieldType.nullable(ArrowType.ListView.INSTANCE),
         List.of(Field.nullable("item", I32)));
     Field dense = new Field("dense", FieldType.notNullable(
