@@ -180,6 +180,8 @@ class StreamingExchangeTest {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(0, exchangeAllocators(server),
             "the session still holds its allocator " + millis + " ms after the cancel");
+        System.out.println("cancel (" + engine + "): session released " + millis
+            + " ms after the client cancelled");
         try {
           ex.close();
         } catch (Exception expected) {
