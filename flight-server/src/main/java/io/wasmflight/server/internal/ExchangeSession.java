@@ -111,7 +111,7 @@ final class ExchangeSession {
    * {@code reader.next()}, with a batch that does not fit the stream's schema reported as a bad
    * request. Arrow Java's reader cannot surface a second schema message: a client that changes
    * the schema mid-stream makes it load the next batch with the wrong layout, which fails here,
-   * or into a root the server never sees, which {@link SchemaChangeGuard} catches.
+   * or into a root the server never sees, which {@link FlightStreams#requireOneSchema} catches.
    */
   private boolean nextBatch(FlightStream reader) {
     watch.phase(SessionWatch.Phase.INPUT);
@@ -122,7 +122,7 @@ final class ExchangeSession {
       watch.checkStopped();
       unreadable();
       if (more) {
-        SchemaChangeGuard.check(reader, batch);
+        FlightStreams.requireOneSchema(reader, batch);
         if (batch == 0) {
           InputWriter.checkReadable(reader.getRoot().getSchema());
         }
