@@ -152,6 +152,9 @@ trap 'stop_server; exit 130' INT TERM
 
 wf_log "mode $mode: results go to $out"
 data_dir="$(mktemp -d)"
+# Created here: the background job opens its redirect only once it runs, and under load the
+# port poll below could otherwise read a file that does not exist yet (set -e would stop there).
+: >"$out/server.log"
 "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.BenchServer \
   --wasm-dir "$guests" --data-dir "$data_dir" --info-file "$out/server.json" \
   >"$out/server.log" 2>&1 &
