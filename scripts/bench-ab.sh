@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Before/after comparison of the server on add_one and echo, end to end: this tree's server
 # against the server of an older commit (default 2151c35, the tree before the streaming exchange
-# pipeline), measured back to back on this machine by the same clients (the base commit's
-# BenchClient and bench_client.py, identical in both trees for these workloads).
+# pipeline), measured back to back on this machine by the same clients (this tree's BenchClient
+# and bench_client.py, whose add_one and echo exchanges are those of the base commit's, plus the
+# server's CPU time per timed run).
 #
 # Usage: scripts/bench-ab.sh [--base REV] [--rounds N] [--sizes 64K,1M] [--no-build]
 #   --base REV    the commit to compare with (default 2151c35), extracted with `git archive`
@@ -14,8 +15,9 @@
 #   --no-build    use the already built benchmarks module of this tree
 #
 # Writes results/ab-<timestamp>/ (per round and server: client-java.json, client-pyarrow.json)
-# and summary.md: per client and batch size, the AOT/echo ratio of each round and their median,
-# and the median rows/s. Only add_one with the echo and wasm AOT configurations is run.
+# and summary.md: per client and batch size, the median rows/s, the AOT/echo ratio of each round
+# and their median, and the server's CPU time per million rows (user + system, all threads: on a
+# shared machine far steadier than wall time). Only add_one with echo and wasm AOT is run.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -67,7 +69,7 @@ jvm+=(-Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 classpath() {
   echo "$(ls "$1"/benchmarks/target/benchmarks-*.jar | head -n1):$1/benchmarks/target/lib/*"
 }
-client_cp="$(classpath "$base_dir")"
+client_cp="$(classpath "$WF_ROOT")"
 
 out="$WF_ROOT/results/ab-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
@@ -111,7 +113,7 @@ measure() {
     --warmup-seconds 1.5 --global-warmup-seconds 6 --roundtrip-sessions 0 "${common[@]}" \
     >"$dir/client-java.log" 2>&1
   wf_log "$name server: pyarrow client"
-  "$python" "$base_dir/benchmarks/python/bench_client.py" --port "$port" \
+  "$python" "$WF_ROOT/benchmarks/python/bench_client.py" --port "$port" \
     --out "$dir/client-pyarrow.json" --reps 3 --target-seconds 0.5 --warmup-seconds 0.5 \
     "${common[@]}" >"$dir/client-pyarrow.log" 2>&1
   stop_server
@@ -133,7 +135,7 @@ out, base, head, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]
 def label(rows):
     return f"{rows >> 20}M" if rows >= 1 << 20 else f"{rows >> 10}K"
 
-data = {}  # (side, client, rows, config) -> [median rows/s per round]
+rate, cpu = {}, {}  # (side, client, rows, config) -> per round: median rows/s, CPU s per Mrow
 for r in range(1, rounds + 1):
     for side in ("before", "after"):
         for client in ("java", "pyarrow"):
@@ -141,26 +143,37 @@ for r in range(1, rounds + 1):
             for c in json.load(open(p))["cells"]:
                 if not c.get("verified"):
                     sys.exit(f"{p}: {c['config']} {c['batch_rows']} failed: {c.get('error')}")
-                rates = sorted(run["rows_per_s"] for run in c["runs"])
-                data.setdefault((side, client, c["batch_rows"], c["config"]), []).append(
-                    statistics.median(rates))
-lines = [f"Before = {base}, after = {head}; {rounds} rounds, servers alternating, add_one, "
-         "Mrows/s = median over rounds of each round's median; ratio = wasm AOT / echo per "
-         "round, then the median (and range) over rounds.", "",
-         "| client | rows/batch | before echo | before AOT | before AOT/echo "
-         "| after echo | after AOT | after AOT/echo | change of the ratio |",
+                key = (side, client, c["batch_rows"], c["config"])
+                rate.setdefault(key, []).append(
+                    statistics.median(run["rows_per_s"] for run in c["runs"]))
+                cpu.setdefault(key, []).append(statistics.median(
+                    run["server_cpu_s"] / run["rows"] * 1e6 for run in c["runs"]))
+
+def mid(xs):
+    return statistics.median(xs)
+
+lines = [f"Before = {base}, after = {head}; {rounds} rounds, servers alternating, add_one. "
+         "Mrows/s: median over rounds of each round's median. AOT/echo: the ratio per round, "
+         "median [range] over rounds. CPU: the server's user + system CPU ms per million input "
+         "rows (all threads), median over rounds.", "",
+         "| client | rows/batch | echo Mrows/s before → after | AOT Mrows/s before → after "
+         "| AOT/echo before | AOT/echo after | ratio change | server CPU ms/Mrow echo "
+         "before → after | AOT before → after |",
          "|---|---|---|---|---|---|---|---|---|"]
 for client in ("java", "pyarrow"):
-    for rows in sorted({k[2] for k in data}):
-        cells, ratios = [], {}
-        for side in ("before", "after"):
-            echo, aot = data[(side, client, rows, "echo")], data[(side, client, rows, "aot")]
-            ratio = [a / e for a, e in zip(aot, echo)]
-            ratios[side] = statistics.median(ratio)
-            cells += [f"{statistics.median(echo) / 1e6:.1f}", f"{statistics.median(aot) / 1e6:.1f}",
-                      f"{ratios[side]:.2f}× [{min(ratio):.2f}–{max(ratio):.2f}]"]
-        change = (ratios["after"] / ratios["before"] - 1) * 100
-        lines.append(f"| {client} | {label(rows)} | " + " | ".join(cells) + f" | {change:+.0f}% |")
+    for rows in sorted({k[2] for k in rate}):
+        k = lambda side, cfg: (side, client, rows, cfg)
+        ratios = {s: [a / e for a, e in zip(rate[k(s, "aot")], rate[k(s, "echo")])]
+                  for s in ("before", "after")}
+        change = (mid(ratios["after"]) / mid(ratios["before"]) - 1) * 100
+        cells = [f"{mid(rate[k('before', c)]) / 1e6:.1f} → {mid(rate[k('after', c)]) / 1e6:.1f}"
+                 for c in ("echo", "aot")]
+        cells += [f"{mid(ratios[s]):.2f}× [{min(ratios[s]):.2f}–{max(ratios[s]):.2f}]"
+                  for s in ("before", "after")]
+        cells.append(f"{change:+.0f}%")
+        cells += [f"{mid(cpu[k('before', c)]) * 1e3:.0f} → {mid(cpu[k('after', c)]) * 1e3:.0f}"
+                  for c in ("echo", "aot")]
+        lines.append(f"| {client} | {label(rows)} | " + " | ".join(cells) + " |")
 text = "\n".join(lines) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(text)
 print(text)

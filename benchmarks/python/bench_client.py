@@ -18,6 +18,7 @@ Usage: python bench_client.py --port PORT --out FILE [--server-pid PID] [--batch
 import argparse
 import json
 import math
+import os
 import platform
 import random
 import sys
@@ -393,6 +394,18 @@ def peak_rss(pid, reset):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (see ProcStatus.cpuSeconds), or None."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def median(xs):
     s = sorted(xs)
     m = len(s) // 2
@@ -486,13 +499,16 @@ def main():
                     desc, n, out_rows = plan[config]
                     peak_rss(a.server_pid, reset=True)
                     try:
+                        cpu = cpu_seconds(a.server_pid)
                         rows, batches, got_rows, secs = exchange(client, desc, workload, config,
                                                                  pool, n, False, out_rows)
                         rate = rows / secs
-                        cell["runs"].append({"rows": rows, "batches": batches,
-                                             "output_rows": got_rows, "seconds": secs,
-                                             "rows_per_s": rate,
-                                             "mb_per_s": rate * bytes_per_row / 1e6})
+                        run = {"rows": rows, "batches": batches, "output_rows": got_rows,
+                               "seconds": secs, "rows_per_s": rate,
+                               "mb_per_s": rate * bytes_per_row / 1e6}
+                        if cpu is not None:
+                            run["server_cpu_s"] = cpu_seconds(a.server_pid) - cpu
+                        cell["runs"].append(run)
                     except Exception as e:  # noqa: BLE001 - reported in the results
                         cell["verified"] = False
                         cell["error"] = str(e)

@@ -277,9 +277,13 @@ public final class BenchClient {
         }
         boolean rssReset = !serverPid.isEmpty() && ProcStatus.resetPeak(serverPid);
         try {
+          double serverCpu = serverPid.isEmpty() ? -1 : ProcStatus.cpuSeconds(serverPid);
           Run run = exchange(descriptor(w, configs.get(i)), w, pool, batches[i], false);
           double rate = run.rows() / run.seconds();
           ObjectNode o = ((ArrayNode) cell.get("runs")).addObject();
+          if (serverCpu >= 0) {
+            o.put("server_cpu_s", ProcStatus.cpuSeconds(serverPid) - serverCpu);
+          }
           o.put("rows", run.rows());
           o.put("batches", run.batches());
           o.put("output_rows", run.outputRows());
