@@ -6,13 +6,14 @@
 # and per-session setup costs. Writes results.md, results.json and PNG charts to
 # results/bench-<timestamp>/ and copies them to results/latest/.
 #
-# Usage: scripts/bench.sh [--quick] [--no-build]
+# Usage: scripts/bench.sh [--quick] [--no-build] [--workloads LIST]
 #   (default)   full mode: batch sizes 1K, 64K, 1M; 5 timed runs per configuration (Java
 #               client), 3 (pyarrow), 5 kernel repetitions; about 25 minutes on 2 cores
 #   --quick     smoke mode (CI): every configuration runs once on a few batches and is verified,
 #               then once more timed (no warm-up); the filter, table and aggregate workloads at
 #               1K and 64K rows only; timings are recorded but meaningless; about 1 minute
 #   --no-build  use the already built benchmarks module (e.g. right after `mvn verify`)
+#   --workloads LIST  only these workloads (comma-separated; kernel-only runs the maps among them)
 #
 # Exits non-zero when any configuration produced a wrong result or failed; the last line is
 # `bench: N passed, M failed`. Timings are never asserted.
@@ -24,13 +25,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mode=full
 build=1
-for arg in "$@"; do
-  case "$arg" in
+workloads=add_one,upper,line_total,haversine,positive,split_words,word_count,summary
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) mode=quick ;;
     --no-build) build=0 ;;
+    --workloads) workloads="$2"; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) wf_die "unknown option $arg (see --help)" ;;
+    *) wf_die "unknown option $1 (see --help)" ;;
   esac
+  shift
 done
 
 started_epoch="$(date +%s)"
@@ -108,7 +112,8 @@ meta = {
     "machine": f"{cores} cores ({cpu}), {mem} RAM, Linux {platform.release()}",
     "machine_short": f"{cores} cores, {mem}",
     "git": {"head": "$git_head", "uncommitted_paths": int("${git_dirty:-0}")},
-    "params": {"batch_sizes": "$sizes", "kinds_batch_sizes": "$kind_sizes",
+    "params": {"workloads": "$workloads", "batch_sizes": "$sizes",
+               "kinds_batch_sizes": "$kind_sizes",
                "java_reps": $java_reps, "java_target_s": $java_target,
                "pyarrow_reps": $py_reps, "pyarrow_target_s": $py_target,
                "min_batches": $min_batches, "warmup_s": $warmup,
@@ -172,7 +177,8 @@ done
 [ -n "$port" ] || wf_die "the server did not print its port within 60 s"
 wf_log "server pid $server_pid on port $port"
 
-common=(--batch-sizes "$sizes" --kinds-batch-sizes "$kind_sizes" --min-batches "$min_batches"
+common=(--workloads "$workloads" --batch-sizes "$sizes" --kinds-batch-sizes "$kind_sizes"
+  --min-batches "$min_batches"
   --max-rows "$max_rows" --interp-max-rows "$interp_max_rows" --interp-max-batch "$interp_max_batch"
   --pool-rows "$pool_rows" --warmup-seconds "$warmup" --server-pid "$server_pid")
 
@@ -192,7 +198,7 @@ rm -rf "$data_dir"
 
 wf_log "kernel only: Chicory AOT, interpreter, plain Java (in process), then Node"
 "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench \
-  --wasm-dir "$guests" --out "$out/kernel-java.json" --dump-dir "$dump" \
+  --wasm-dir "$guests" --out "$out/kernel-java.json" --dump-dir "$dump" --workloads "$workloads" \
   --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
   --warmup-seconds "$kernel_warmup" --interp-max-batch "$interp_max_batch" --sessions "$sessions" \
   2>&1 | tee "$out/kernel-java.log" || true
@@ -201,7 +207,7 @@ if [ "$breakdown" = 1 ]; then
   wf_log "kernel only: where the AOT server step goes (copy in, call, copy out), separate JVM"
   "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench --breakdown-only \
     --wasm-dir "$guests" --out "$out/kernel-breakdown.json" --dump-dir "$dump/breakdown" \
-    --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
+    --workloads "$workloads" --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
     --warmup-seconds "$kernel_warmup" 2>&1 | tee "$out/kernel-breakdown.log" || true
 fi
 node benchmarks/node/kernel.mjs --dump-dir "$dump" --out "$out/kernel-node.json" \
