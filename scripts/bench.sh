@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Benchmark harness: echo vs native Java vs Wasm AOT vs Wasm interpreter, end to end over Flight
-# (a Java FlightClient in its own JVM and a pyarrow client in its own process), plus kernel-only
-# timings (Chicory AOT, Chicory interpreter, plain Java, and Node's WebAssembly on the same .wasm)
+# (a Java FlightClient in its own JVM and a pyarrow client in its own process) for four maps and
+# the other kinds (a filter, a table function, two aggregates), plus kernel-only timings of the
+# maps (Chicory AOT, Chicory interpreter, plain Java, and Node's WebAssembly on the same .wasm)
 # and per-session setup costs. Writes results.md, results.json and PNG charts to
 # results/bench-<timestamp>/ and copies them to results/latest/.
 #
-# Usage: scripts/bench.sh [--quick] [--no-build]
+# Usage: scripts/bench.sh [--quick] [--no-build] [--workloads LIST]
 #   (default)   full mode: batch sizes 1K, 64K, 1M; 5 timed runs per configuration (Java
-#               client), 3 (pyarrow), 5 kernel repetitions; about 15 minutes on 2 cores
-#   --quick     smoke mode (CI): every configuration runs once on a few batches and is verified;
-#               timings are recorded but meaningless; under 2 minutes
+#               client), 3 (pyarrow), 5 kernel repetitions; about 25 minutes on 2 cores
+#   --quick     smoke mode (CI): every configuration runs once on a few batches and is verified,
+#               then once more timed (no warm-up); the filter, table and aggregate workloads at
+#               1K and 64K rows only; timings are recorded but meaningless; about 1 minute
 #   --no-build  use the already built benchmarks module (e.g. right after `mvn verify`)
+#   --workloads LIST  only these workloads (comma-separated; kernel-only runs the maps among them)
 #
 # Exits non-zero when any configuration produced a wrong result or failed; the last line is
 # `bench: N passed, M failed`. Timings are never asserted.
@@ -22,13 +25,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 mode=full
 build=1
-for arg in "$@"; do
-  case "$arg" in
+workloads=add_one,upper,line_total,haversine,positive,split_words,word_count,summary
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) mode=quick ;;
     --no-build) build=0 ;;
+    --workloads) workloads="$2"; shift ;;
     -h|--help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) wf_die "unknown option $arg (see --help)" ;;
+    *) wf_die "unknown option $1 (see --help)" ;;
   esac
+  shift
 done
 
 started_epoch="$(date +%s)"
@@ -39,14 +45,14 @@ cd "$WF_ROOT"
 command -v node >/dev/null 2>&1 || wf_die "node is required for the kernel-only reference"
 
 if [ "$mode" = quick ]; then
-  sizes=1K,64K,1M
+  sizes=1K,64K,1M; kind_sizes=1K,64K
   java_reps=1; java_target=0; py_reps=1; py_target=0; min_batches=1
   warmup=0; global_warmup=0
   max_rows=$((64 << 20)); interp_max_rows=1024; interp_max_batch=1024; pool_rows=1
   kernel_reps=1; kernel_target=0.01; kernel_warmup=0.005; sessions=10
   kernel_sizes=1K,64K; breakdown=0
 else
-  sizes=1K,64K,1M
+  sizes=1K,64K,1M; kind_sizes=$sizes
   java_reps=5; java_target=1.0; py_reps=3; py_target=0.5; min_batches=2
   warmup=1.5; global_warmup=12
   max_rows=$((64 << 20)); interp_max_rows=$((128 << 10)); interp_max_batch=65536
@@ -106,7 +112,9 @@ meta = {
     "machine": f"{cores} cores ({cpu}), {mem} RAM, Linux {platform.release()}",
     "machine_short": f"{cores} cores, {mem}",
     "git": {"head": "$git_head", "uncommitted_paths": int("${git_dirty:-0}")},
-    "params": {"batch_sizes": "$sizes", "java_reps": $java_reps, "java_target_s": $java_target,
+    "params": {"workloads": "$workloads", "batch_sizes": "$sizes",
+               "kinds_batch_sizes": "$kind_sizes",
+               "java_reps": $java_reps, "java_target_s": $java_target,
                "pyarrow_reps": $py_reps, "pyarrow_target_s": $py_target,
                "min_batches": $min_batches, "warmup_s": $warmup,
                "global_warmup_s": $global_warmup, "max_rows_per_run": $max_rows,
@@ -124,10 +132,13 @@ meta = {
         "timed exchanges of about $java_target s (Java client, $java_reps runs) / "
         "$py_target s (pyarrow, $py_reps runs), interleaved across configurations, from opening "
         "the DoExchange to reading the last row, while a second thread writes. Medians with "
-        "[min-max]. MB/s = input Arrow buffer "
-        "bytes (validity, offsets, data) per second. The interpreter runs at most "
+        "[min-max]. Rows/s and MB/s are of the input: rows, and Arrow buffer bytes (validity, "
+        "offsets, data), per second; the filter, table and aggregate workloads (batch sizes "
+        "$kind_sizes) are checked over their whole output stream, whatever its batch "
+        "boundaries. The interpreter runs at most "
         "$interp_max_rows rows per exchange and no batch over $interp_max_batch rows (it is "
-        "100-500x slower). Kernel-only: one batch written once into guest memory by the "
+        "100-500x slower; split_words and word_count: no batch over 1024 rows). Kernel-only "
+        "(maps): one batch written once into guest memory by the "
         "server's InputWriter, then repeated calls (zero output slots, call, wf_release) for "
         "about $kernel_target s x $kernel_reps repetitions after a warm-up; Node runs the same "
         ".wasm on the same bytes and must produce the same output checksum."),
@@ -169,8 +180,9 @@ done
 [ -n "$port" ] || wf_die "the server did not print its port within 60 s"
 wf_log "server pid $server_pid on port $port"
 
-common=(--batch-sizes "$sizes" --min-batches "$min_batches" --max-rows "$max_rows"
-  --interp-max-rows "$interp_max_rows" --interp-max-batch "$interp_max_batch"
+common=(--workloads "$workloads" --batch-sizes "$sizes" --kinds-batch-sizes "$kind_sizes"
+  --min-batches "$min_batches"
+  --max-rows "$max_rows" --interp-max-rows "$interp_max_rows" --interp-max-batch "$interp_max_batch"
   --pool-rows "$pool_rows" --warmup-seconds "$warmup" --server-pid "$server_pid")
 
 wf_log "end to end, Java FlightClient (separate JVM)"
@@ -189,7 +201,7 @@ rm -rf "$data_dir"
 
 wf_log "kernel only: Chicory AOT, interpreter, plain Java (in process), then Node"
 "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench \
-  --wasm-dir "$guests" --out "$out/kernel-java.json" --dump-dir "$dump" \
+  --wasm-dir "$guests" --out "$out/kernel-java.json" --dump-dir "$dump" --workloads "$workloads" \
   --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
   --warmup-seconds "$kernel_warmup" --interp-max-batch "$interp_max_batch" --sessions "$sessions" \
   2>&1 | tee "$out/kernel-java.log" || true
@@ -198,7 +210,7 @@ if [ "$breakdown" = 1 ]; then
   wf_log "kernel only: where the AOT server step goes (copy in, call, copy out), separate JVM"
   "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.KernelBench --breakdown-only \
     --wasm-dir "$guests" --out "$out/kernel-breakdown.json" --dump-dir "$dump/breakdown" \
-    --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
+    --workloads "$workloads" --batch-sizes "$kernel_sizes" --reps "$kernel_reps" --target-seconds "$kernel_target" \
     --warmup-seconds "$kernel_warmup" 2>&1 | tee "$out/kernel-breakdown.log" || true
 fi
 node benchmarks/node/kernel.mjs --dump-dir "$dump" --out "$out/kernel-node.json" \

@@ -2,19 +2,23 @@
 
 Runs the same matrix as the Java client (BenchClient.java) against BenchServer, from a separate
 process: for every workload and batch size, one verification exchange per configuration over a
-pool of distinct batches (every output checked with pyarrow.compute), untimed warm-up exchanges
-for --warmup-seconds, then --reps rounds of timed exchanges, one per configuration per round
-(interleaved; each checks its row and batch counts). A second thread reads while the main thread
-writes. Writes JSON (--out) in the same shape as the Java client's.
+pool of distinct batches (every output checked with pyarrow.compute: a map's batch by batch, a
+filter's, table function's or aggregate's as one table), untimed warm-up exchanges for
+--warmup-seconds, then --reps rounds of timed exchanges, one per configuration per round
+(interleaved; each checks its output row count, and for a map its batch count). Rates are of
+input rows. A second thread reads while the main thread writes. Writes JSON (--out) in the same
+shape as the Java client's.
 
 Usage: python bench_client.py --port PORT --out FILE [--server-pid PID] [--batch-sizes 1K,64K,1M]
-       [--reps 3] [--target-seconds 0.5] [--min-batches 2] [--max-rows N] [--interp-max-rows N]
-       [--interp-max-batch 65536] [--pool-rows N] [--warmup-seconds 0.5] [--workloads ...]
+       [--kinds-batch-sizes SIZES] [--reps 3] [--target-seconds 0.5] [--min-batches 2]
+       [--max-rows N] [--interp-max-rows N] [--interp-max-batch 65536] [--pool-rows N]
+       [--warmup-seconds 0.5] [--workloads ...] [--configs ...]
 """
 
 import argparse
 import json
 import math
+import os
 import platform
 import random
 import sys
@@ -26,7 +30,14 @@ import pyarrow.compute as pc
 import pyarrow.flight as flight
 
 CONFIGS = ["echo", "native", "aot", "interpreter"]
-WORKLOADS = ["add_one", "upper", "line_total", "haversine"]
+WORKLOADS = ["add_one", "upper", "line_total", "haversine",
+             "positive", "split_words", "word_count", "summary"]
+# The kind of each workload that is not a map (abi-v1.md section 6).
+KINDS = {"positive": "filter", "split_words": "table", "word_count": "aggregate",
+         "summary": "aggregate"}
+# Largest interpreter batch per workload (Workload.interpreterMaxBatch in Java): the interpreter
+# takes about 0.2-1 s per 1K lines of text, 64K lines would near the 30 s call limit.
+INTERP_MAX_BATCH = {"split_words": 1024, "word_count": 1024}
 EARTH_RADIUS_KM = 6371.0088
 ALPHABET = ("abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123456789 .,-_"
             "éèñøüçåæ")
@@ -56,9 +67,45 @@ def _with_nulls(values, n, seed, fraction):
     return pc.if_else(mask, pa.scalar(None, values.type), values)
 
 
+_VOCABULARY = []
+
+
+def vocabulary():
+    """4096 distinct words of 2-9 letters, mostly ASCII, a few with 2-byte letters."""
+    if not _VOCABULARY:
+        r = random.Random(7)
+        letters = "abcdefghijklmnopqrstuvwxyz" * 2 + "éøå"
+        words = {}
+        while len(words) < 4096:
+            words["".join(r.choice(letters) for _ in range(r.randint(2, 9)))] = None
+        _VOCABULARY.extend(words)
+    return _VOCABULARY
+
+
+def lines(rows, seed):
+    """Lines of 0-8 words (one space apart, sometimes two or a tab, sometimes leading or
+    trailing space), drawn from a pool of 4096 lines; ~5% nulls."""
+    r = random.Random(seed)
+    vocab = vocabulary()
+    pool = []
+    for _ in range(4096):
+        parts = [" "] if r.randrange(10) == 0 else []
+        for j in range(r.randrange(9)):
+            if j:
+                sep = r.randrange(10)
+                parts.append("  " if sep == 0 else "\t" if sep == 1 else " ")
+            parts.append(r.choice(vocab))
+        if r.randrange(10) == 0:
+            parts.append(" ")
+        pool.append("".join(parts))
+    idx = pc.cast(pc.floor(pc.multiply(_rand(rows, seed), 4096.0)), pa.int32())
+    s = pa.array(pool, pa.string()).take(idx)
+    return pa.record_batch([_with_nulls(s, rows, seed + 1, 0.05)], names=["line"])
+
+
 def generate(workload, rows, seed):
     """A batch of `rows` rows; same seed, same batch."""
-    if workload == "add_one":
+    if workload in ("add_one", "positive"):
         x = pc.cast(pc.floor(pc.multiply(pc.subtract(pc.multiply(_rand(rows, seed), 2.0), 1.0),
                                           1e12)), pa.int64())
         return pa.record_batch([_with_nulls(x, rows, seed + 1, 0.1)], names=["x"])
@@ -95,6 +142,11 @@ def generate(workload, rows, seed):
             v = pc.subtract(pc.multiply(_rand(rows, seed + 10 * c), 2 * span), span)
             cols.append(_with_nulls(v, rows, seed + 10 * c + 1, 0.05))
         return pa.record_batch(cols, names=["lat1", "lon1", "lat2", "lon2"])
+    if workload in ("split_words", "word_count"):
+        return lines(rows, seed)
+    if workload == "summary":
+        v = pc.subtract(pc.multiply(_rand(rows, seed), 2000.0), 1000.0)
+        return pa.record_batch([_with_nulls(v, rows, seed + 1, 0.1)], names=["v"])
     raise ValueError(workload)
 
 
@@ -125,8 +177,8 @@ def expected(workload, b):
     raise ValueError(workload)
 
 
-def verify(workload, config, inp, out):
-    """None when `out` is right for `inp`, else what is wrong."""
+def verify_batch(workload, config, inp, out):
+    """A map's (or echo's) batch: None when `out` is right for `inp`, else what is wrong."""
     if config == "echo":
         return None if out.equals(inp) else "echo output differs from its input"
     want = expected(workload, inp)
@@ -150,6 +202,113 @@ def verify(workload, config, inp, out):
     return None
 
 
+def stream(pool, n):
+    """The input batches of an exchange of `n` batches."""
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def split_words(b):
+    """(row, word) of every whitespace-separated word of a batch's line column."""
+    lists = pc.utf8_split_whitespace(b.column(0))
+    words = pc.list_flatten(lists)
+    keep = pc.greater(pc.utf8_length(words), 0)  # Arrow yields "" around leading/trailing space
+    rows = pc.cast(pc.filter(pc.list_parent_indices(lists), keep), pa.int32())
+    return rows, pc.filter(words, keep)
+
+
+SPLIT_WORDS = pa.schema([pa.field("row", pa.int32(), False), pa.field("word", pa.string())])
+WORD_COUNT = pa.schema([pa.field("word", pa.string(), False), pa.field("count", pa.int64(), False)])
+SUMMARY = pa.schema([pa.field("count", pa.int64(), False), pa.field("min", pa.float64()),
+                     pa.field("max", pa.float64()), pa.field("mean", pa.float64())])
+
+
+def word_counts(batches):
+    words = pa.chunked_array([split_words(b)[1] for b in batches], pa.string())
+    t = pa.table({"word": words}).group_by("word").aggregate([("word", "count")])
+    t = t.sort_by("word")  # bytewise, as the guest sorts
+    return pa.Table.from_arrays([t.column("word"), t.column("word_count")], schema=WORD_COUNT)
+
+
+def expected_stream(workload, batches):
+    """The whole output of a filter, table or aggregate workload over `batches`, as a table."""
+    if workload == "positive":
+        return pa.Table.from_batches([b.filter(pc.greater(b.column(0), 0)) for b in batches],
+                                     schema=batches[0].schema)
+    if workload == "split_words":
+        parts = [split_words(b) for b in batches]
+        return pa.Table.from_arrays(
+            [pa.chunked_array([r for r, _ in parts], pa.int32()),
+             pa.chunked_array([w for _, w in parts], pa.string())], schema=SPLIT_WORDS)
+    if workload == "word_count":
+        return word_counts(batches)
+    if workload == "summary":
+        v = pa.chunked_array([b.column(0) for b in batches])
+        count = pc.count(v).as_py()
+        mean = pc.sum(v).as_py() / count if count else None
+        return pa.Table.from_pylist([{"count": count, "min": pc.min(v).as_py(),
+                                      "max": pc.max(v).as_py(), "mean": mean}], schema=SUMMARY)
+    raise ValueError(workload)
+
+
+def expected_rows(workload, pool, n):
+    """Output rows of an exchange of `n` batches (what a timed run checks)."""
+    if workload not in KINDS:
+        return sum(b.num_rows for b in stream(pool, n))
+    if workload == "word_count":
+        return word_counts(pool[:min(n, len(pool))]).num_rows
+    if workload == "summary":
+        return 1
+    return expected_stream(workload, pool).num_rows * (n // len(pool)) + (
+        expected_stream(workload, pool[:n % len(pool)]).num_rows if n % len(pool) else 0)
+
+
+def compare_tables(workload, got, want):
+    """None when the output table equals the expected one, else the first difference."""
+    if not got.schema.equals(want.schema):
+        return f"output schema {got.schema}, expected {want.schema}"
+    if got.num_rows != want.num_rows:
+        return f"{got.num_rows} output rows, expected {want.num_rows}"
+    for name in want.schema.names:
+        g, e = got.column(name).combine_chunks(), want.column(name).combine_chunks()
+        if workload == "summary" and name == "mean" and e[0].is_valid:
+            if g[0].is_valid and abs(g[0].as_py() - e[0].as_py()) <= 1e-9 * abs(e[0].as_py()):
+                continue  # pyarrow sums pairwise, the guest in input order
+        elif g.equals(e):
+            continue
+        diff = pc.index(pc.fill_null(pc.equal(g, e), False), False).as_py()
+        return f"column {name} differs at row {diff}: expected {e[diff]}, got {g[diff]}"
+    return None
+
+
+class Check:
+    """Checks one exchange's output as it arrives: a map's (or echo's) batch by batch, the other
+    kinds' as one table at the end, whatever its batch boundaries."""
+
+    def __init__(self, workload, config, pool, n):
+        self.workload, self.config, self.pool, self.n = workload, config, pool, n
+        self.batchwise = config == "echo" or workload not in KINDS
+        self.seen = 0
+        self.got = []
+
+    def next(self, b):
+        if not self.batchwise:
+            self.got.append(b)
+            return None
+        inp = self.pool[self.seen % len(self.pool)]
+        self.seen += 1
+        if b.num_rows != inp.num_rows:
+            return f"batch {self.seen - 1}: {b.num_rows} rows for {inp.num_rows}"
+        err = verify_batch(self.workload, self.config, inp, b)
+        return f"batch {self.seen - 1}: {err}" if err else None
+
+    def end(self, schema):
+        if self.batchwise:
+            return None if self.seen == self.n else f"{self.seen} output batches for {self.n}"
+        got = pa.Table.from_batches(self.got, schema=schema)
+        return compare_tables(self.workload, got,
+                              expected_stream(self.workload, stream(self.pool, self.n)))
+
+
 # --- exchanges ------------------------------------------------------------------------------
 
 def descriptor(workload, config):
@@ -161,7 +320,12 @@ def descriptor(workload, config):
     return flight.FlightDescriptor.for_command(json.dumps(cmd).encode())
 
 
-def exchange(client, desc, workload, config, pool, n, check):
+def exchange(client, desc, workload, config, pool, n, verify, out_rows=None):
+    """One DoExchange of `n` batches cycled from `pool`: every output row checked when `verify`,
+    else the output row count (`out_rows`) and for a map or echo the batch count. Returns
+    (input rows, input batches, output rows, seconds)."""
+    check = Check(workload, config, pool, n) if verify else None
+    batchwise = config == "echo" or workload not in KINDS
     t0 = time.perf_counter()
     writer, reader = client.do_exchange(desc)
     got = {"rows": 0, "batches": 0, "error": None}
@@ -174,16 +338,14 @@ def exchange(client, desc, workload, config, pool, n, check):
                 except StopIteration:
                     break
                 b = chunk.data
-                if check:
-                    inp = pool[got["batches"] % len(pool)]
-                    if b.num_rows != inp.num_rows:
-                        raise RuntimeError(f"batch {got['batches']}: {b.num_rows} rows for "
-                                           f"{inp.num_rows}")
-                    err = verify(workload, config, inp, b)
-                    if err:
-                        raise RuntimeError(f"wrong result in batch {got['batches']}: {err}")
+                err = check.next(b) if check else None
+                if err:
+                    raise RuntimeError(f"wrong result: {err}")
                 got["rows"] += b.num_rows
                 got["batches"] += 1
+            err = check.end(reader.schema) if check else None
+            if err:
+                raise RuntimeError(f"wrong result: {err}")
         except BaseException as e:  # reported by the writer side
             got["error"] = e
 
@@ -207,10 +369,12 @@ def exchange(client, desc, workload, config, pool, n, check):
     seconds = time.perf_counter() - t0
     if got["error"] is not None:
         raise got["error"]
-    if got["rows"] != sent or got["batches"] != n:
+    if batchwise and (got["rows"] != sent or got["batches"] != n) or (
+            not batchwise and out_rows is not None and got["rows"] != out_rows):
         raise RuntimeError(f"sent {n} batches ({sent} rows), got {got['batches']} batches "
-                           f"({got['rows']} rows)")
-    return got["rows"], got["batches"], seconds
+                           f"({got['rows']} rows" + ("" if batchwise else
+                                                      f", expected {out_rows} rows") + ")")
+    return sent, n, got["rows"], seconds
 
 
 def peak_rss(pid, reset):
@@ -230,6 +394,18 @@ def peak_rss(pid, reset):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (see ProcStatus.cpuSeconds), or None."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def median(xs):
     s = sorted(xs)
     m = len(s) // 2
@@ -242,6 +418,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--server-pid", default="")
     p.add_argument("--batch-sizes", default="1K,64K,1M")
+    p.add_argument("--kinds-batch-sizes", default=None,
+                   help="sizes for the filter, table and aggregate workloads (--batch-sizes)")
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--configs", default=",".join(CONFIGS))
     p.add_argument("--reps", type=int, default=3)
@@ -263,13 +441,24 @@ def main():
             json.dump(result, f, indent=2)
 
     for workload in a.workloads.split(","):
-        for batch_rows in rows_arg(a.batch_sizes):
+        sizes = a.kinds_batch_sizes if workload in KINDS and a.kinds_batch_sizes else a.batch_sizes
+        interp_max = min(a.interp_max_batch, INTERP_MAX_BATCH.get(workload, a.interp_max_batch))
+        for batch_rows in rows_arg(sizes):
             n_pool = max(1, min(16, a.pool_rows // batch_rows))
             pool = [generate(workload, batch_rows, 1000 * batch_rows + i) for i in range(n_pool)]
             bytes_per_row = sum(b.nbytes for b in pool) / (n_pool * batch_rows)
             configs = [c for c in a.configs.split(",")
-                       if c != "interpreter" or batch_rows <= a.interp_max_batch]
+                       if c != "interpreter" or batch_rows <= interp_max]
             cells, plan = [], {}
+            known_rows = {}
+
+            def rows_out(config, n, workload=workload, pool=pool, known=known_rows):
+                """Expected output rows of a filter, table or aggregate (None: batchwise)."""
+                if config == "echo" or workload not in KINDS:
+                    return None
+                if n not in known:
+                    known[n] = expected_rows(workload, pool, n)
+                return known[n]
             # Verify, then warm up (by time), each configuration.
             for config in configs:
                 interp = config == "interpreter"
@@ -284,17 +473,19 @@ def main():
                 cells.append(cell)
                 desc = descriptor(workload, config)
                 try:
-                    rows, _, secs = exchange(client, desc, workload, config, pool,
-                                             min(n_pool, cap), True)
+                    rows, _, out_rows, secs = exchange(client, desc, workload, config, pool,
+                                                       min(n_pool, cap), True)
                     cell["verified"] = True
                     cell["verified_rows"] = rows
+                    cell["verified_output_rows"] = out_rows
+                    # Warm up for --warmup-seconds (none at 0: the check run sizes the timed runs).
                     end = time.perf_counter() + a.warmup_seconds
-                    while True:
-                        rows, _, secs = exchange(client, desc, workload, config, pool,
-                                                 batches_for(rows / secs), False)
-                        if time.perf_counter() >= end:
-                            break
-                    plan[config] = (desc, batches_for(rows / secs))
+                    while time.perf_counter() < end:
+                        n = batches_for(rows / secs)
+                        rows, _, _, secs = exchange(client, desc, workload, config, pool, n, False,
+                                                    rows_out(config, n))
+                    n = batches_for(rows / secs)
+                    plan[config] = (desc, n, rows_out(config, n))
                     cell["runs"] = []
                 except Exception as e:  # noqa: BLE001 - reported in the results
                     cell["verified"] = False
@@ -305,15 +496,19 @@ def main():
                     if not cell["verified"]:
                         continue
                     config = cell["config"]
-                    desc, n = plan[config]
+                    desc, n, out_rows = plan[config]
                     peak_rss(a.server_pid, reset=True)
                     try:
-                        rows, batches, secs = exchange(client, desc, workload, config, pool, n,
-                                                       False)
+                        cpu = cpu_seconds(a.server_pid)
+                        rows, batches, got_rows, secs = exchange(client, desc, workload, config,
+                                                                 pool, n, False, out_rows)
                         rate = rows / secs
-                        cell["runs"].append({"rows": rows, "batches": batches, "seconds": secs,
-                                             "rows_per_s": rate,
-                                             "mb_per_s": rate * bytes_per_row / 1e6})
+                        run = {"rows": rows, "batches": batches, "output_rows": got_rows,
+                               "seconds": secs, "rows_per_s": rate,
+                               "mb_per_s": rate * bytes_per_row / 1e6}
+                        if cpu is not None:
+                            run["server_cpu_s"] = cpu_seconds(a.server_pid) - cpu
+                        cell["runs"].append(run)
                     except Exception as e:  # noqa: BLE001 - reported in the results
                         cell["verified"] = False
                         cell["error"] = str(e)

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -94,8 +96,11 @@ public final class BenchClient {
       bench.warmupSeconds = a.doubleValue("--warmup-seconds", bench.targetSeconds);
       bench.globalWarmupSeconds = a.doubleValue("--global-warmup-seconds", 0);
       List<Integer> sizes = a.ints("--batch-sizes", "1K,64K,1M");
+      // The filter, table and aggregate workloads may run at fewer sizes (quick mode).
+      List<Integer> kindSizes =
+          a.ints("--kinds-batch-sizes", a.get("--batch-sizes", "1K,64K,1M"));
       List<String> configs = a.strings("--configs", String.join(",", CONFIGS));
-      List<String> workloads = a.strings("--workloads", "add_one,upper,line_total,haversine");
+      List<String> workloads = a.strings("--workloads", Workload.names(Workload.ALL));
       int sessions = a.intValue("--roundtrip-sessions", 200);
 
       ObjectNode result = json.createObjectNode();
@@ -107,9 +112,10 @@ public final class BenchClient {
       }
       for (String wn : workloads) {
         Workload w = Workload.byName(wn);
-        for (int batchRows : sizes) {
+        int interpMax = Math.min(bench.interpMaxBatch, w.interpreterMaxBatch());
+        for (int batchRows : w.kind() == Workload.Kind.MAP ? sizes : kindSizes) {
           List<String> run = configs.stream()
-              .filter(c -> !c.equals("interpreter") || batchRows <= bench.interpMaxBatch)
+              .filter(c -> !c.equals("interpreter") || batchRows <= interpMax)
               .toList();
           try (Pool pool = bench.pool(w, batchRows)) {
             for (ObjectNode cell : bench.cells(w, run, batchRows, pool)) {
@@ -131,12 +137,23 @@ public final class BenchClient {
 
   /** Distinct input batches for one workload and batch size, and their Flight record batches. */
   static final class Pool implements AutoCloseable {
+    final Workload workload;
     final List<VectorSchemaRoot> roots = new ArrayList<>();
     final List<ArrowRecordBatch> batches = new ArrayList<>();
+    private final Map<Long, Long> outputRows = new HashMap<>();
     long bytes;
+
+    Pool(Workload workload) {
+      this.workload = workload;
+    }
 
     int size() {
       return roots.size();
+    }
+
+    /** The output rows of an exchange of {@code n} batches (computed once per n). */
+    long outputRows(long n) {
+      return outputRows.computeIfAbsent(n, k -> workload.outputRows(roots, k));
     }
 
     @Override
@@ -147,8 +164,12 @@ public final class BenchClient {
   }
 
   Pool pool(Workload w, int batchRows) {
-    int n = (int) Math.max(1, Math.min(16, poolRows / batchRows));
-    Pool p = new Pool();
+    return pool(w, batchRows, (int) Math.max(1, Math.min(16, poolRows / batchRows)));
+  }
+
+  /** {@code n} distinct batches of {@code batchRows} rows. */
+  Pool pool(Workload w, int batchRows, int n) {
+    Pool p = new Pool(w);
     for (int i = 0; i < n; i++) {
       VectorSchemaRoot r = w.generate(allocator, batchRows, 1000L * batchRows + i);
       p.roots.add(r);
@@ -169,8 +190,8 @@ public final class BenchClient {
     };
   }
 
-  /** One exchange's outcome. */
-  record Run(long rows, long batches, double seconds) {}
+  /** One exchange's outcome: input rows and batches sent, output rows received. */
+  record Run(long rows, long batches, long outputRows, double seconds) {}
 
   /**
    * Warms both JVMs (JIT) before anything is measured: echo, native and AOT exchanges of
@@ -223,13 +244,14 @@ public final class BenchClient {
         Run v = exchange(d, w, pool, Math.min(pool.size(), capBatches), true);
         cell.put("verified", true);
         cell.put("verified_rows", v.rows());
+        cell.put("verified_output_rows", v.outputRows());
         // Warm up for about --warmup-seconds; size the timed runs from the last warm-up.
         // ... and until two consecutive warm-up exchanges agree within 10% (JIT settled), at
-        // most four times as long.
+        // most four times as long. No warm-up at 0 (quick mode): the check run sizes them.
         Run last = v;
         double previous = Double.NaN;
         long start = System.nanoTime();
-        while (true) {
+        while (warmupSeconds > 0) {
           last = exchange(d, w, pool, batchesFor(last.rows() / last.seconds(), batchRows,
               capBatches), false);
           double rate = last.rows() / last.seconds();
@@ -255,11 +277,16 @@ public final class BenchClient {
         }
         boolean rssReset = !serverPid.isEmpty() && ProcStatus.resetPeak(serverPid);
         try {
+          double serverCpu = serverPid.isEmpty() ? -1 : ProcStatus.cpuSeconds(serverPid);
           Run run = exchange(descriptor(w, configs.get(i)), w, pool, batches[i], false);
           double rate = run.rows() / run.seconds();
           ObjectNode o = ((ArrayNode) cell.get("runs")).addObject();
+          if (serverCpu >= 0) {
+            o.put("server_cpu_s", ProcStatus.cpuSeconds(serverPid) - serverCpu);
+          }
           o.put("rows", run.rows());
           o.put("batches", run.batches());
+          o.put("output_rows", run.outputRows());
           o.put("seconds", run.seconds());
           o.put("rows_per_s", rate);
           o.put("mb_per_s", rate * bytesPerRow / 1e6);
@@ -299,13 +326,19 @@ public final class BenchClient {
   }
 
   /**
-   * One DoExchange sending {@code n} batches cycled from the pool; verifies every output batch
-   * when {@code verify}, else checks the counts.
+   * One DoExchange sending {@code n} batches cycled from the pool; checks every output row when
+   * {@code verify}, else the output row count (and for a map or echo, the batch count). The
+   * rate is of input rows.
    */
   @SuppressWarnings("try") // ExchangeReaderWriter.close() may throw InterruptedException
   Run exchange(FlightDescriptor d, Workload w, Pool pool, long n, boolean verify)
       throws Exception {
     boolean echo = !d.isCommand() && d.getPath().equals(List.of("bench", "echo"));
+    boolean batchwise = echo || w.kind() == Workload.Kind.MAP;
+    Workload.Check check = !verify ? null
+        : echo ? MapWorkload.batchwise(pool.roots, n, BenchClient::verifyEcho)
+        : w.check(pool.roots, n);
+    long expectedRows = verify || batchwise ? -1 : pool.outputRows(n);
     long t0 = System.nanoTime();
     try (VectorSchemaRoot root = VectorSchemaRoot.create(w.inputSchema(), allocator);
         FlightClient.ExchangeReaderWriter rw = client.doExchange(d)) {
@@ -315,19 +348,16 @@ public final class BenchClient {
         long batches = 0;
         while (reader.next()) {
           VectorSchemaRoot out = reader.getRoot();
-          if (verify) {
-            VectorSchemaRoot in = pool.roots.get((int) (batches % pool.size()));
-            if (out.getRowCount() != in.getRowCount()) {
-              throw new IllegalStateException("batch " + batches + ": " + out.getRowCount()
-                  + " rows for " + in.getRowCount());
-            }
-            String err = echo ? verifyEcho(in, out) : w.verify(in, out);
-            if (err != null) {
-              throw new IllegalStateException("wrong result in batch " + batches + ": " + err);
-            }
+          String err = check == null ? null : check.next(out);
+          if (err != null) {
+            throw new IllegalStateException("wrong result: " + err);
           }
           rows += out.getRowCount();
           batches++;
+        }
+        String err = check == null ? null : check.end();
+        if (err != null) {
+          throw new IllegalStateException("wrong result: " + err);
         }
         return new long[] {rows, batches};
       });
@@ -358,11 +388,13 @@ public final class BenchClient {
         throw e.getCause() instanceof Exception c ? c : e;
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      if (got[0] != sentRows || got[1] != n) {
+      if (batchwise ? got[0] != sentRows || got[1] != n
+          : !verify && got[0] != expectedRows) {
         throw new IllegalStateException("sent " + n + " batches (" + sentRows + " rows), got "
-            + got[1] + " batches (" + got[0] + " rows)");
+            + got[1] + " batches (" + got[0] + " rows" + (batchwise ? ")"
+                : ", expected " + expectedRows + " rows)"));
       }
-      return new Run(got[0], got[1], seconds);
+      return new Run(sentRows, n, got[0], seconds);
     }
   }
 

@@ -13,8 +13,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 /**
- * The benchmark's server: a {@link WasmFlightServer} on a free port with the four Rust guests
- * registered (modules {@code bench_<workload>}), their plain-Java twins ({@code
+ * The benchmark's server: a {@link WasmFlightServer} on a free port with the Rust guests of every
+ * workload registered (modules {@code bench_<workload>}), their plain-Java twins ({@code
  * bench_native/<workload>}) and the transport ceiling {@code bench/echo} ({@link
  * NativeFunction#ECHO}).
  *
@@ -57,7 +57,7 @@ public final class BenchServer {
       ObjectNode m = (ObjectNode) json.readTree(registered);
       m.put("register_ms", ms);
       modules.add(m);
-      server.registerNative("bench_native", w.name(), w.nativeFunction());
+      w.registerNative(server, "bench_native");
     }
     server.registerNative("bench", "echo", NativeFunction.ECHO);
     info.put("rss_after_start_bytes", ProcStatus.rss("self"));

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident set size of a process from {@code /proc/<pid>/status} (Linux only). */
+/**
+ * Resident set size and CPU time of a process from {@code /proc/<pid>/status} and {@code
+ * /proc/<pid>/stat} (Linux only).
+ */
 public final class ProcStatus {
   private ProcStatus() {}
 
@@ -31,6 +34,25 @@ public final class ProcStatus {
   /** Current resident set size ({@code VmRSS}) in bytes, or -1. */
   public static long rss(String pid) {
     return field(pid, "VmRSS");
+  }
+
+  /** Clock ticks per second of {@code /proc/<pid>/stat} (USER_HZ: 100 on Linux). */
+  static final double TICKS_PER_SECOND = 100.0;
+
+  /**
+   * User plus system CPU seconds the process has used so far (all threads), or -1. Unlike wall
+   * time, hardly affected by other processes competing for the cores.
+   */
+  public static double cpuSeconds(String pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", pid, "stat"));
+      // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
+      // utime 14, stime 15.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /**

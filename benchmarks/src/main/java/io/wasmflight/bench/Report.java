@@ -324,7 +324,7 @@ public final class Report {
             true, "x");
       }
     }
-    for (Workload w : Workload.ALL) {
+    for (Workload w : Workload.maps()) {
       for (int rows : List.of(1024, 65536)) {
         JsonNode interp = find(kernel, "engine", "interpreter", "workload", w.name(),
             "batch_rows", String.valueOf(rows));
@@ -358,6 +358,11 @@ public final class Report {
       return (rows >> 10) + "K";
     }
     return String.valueOf(rows);
+  }
+
+  /** A workload's name, with its kind when it is not a map. */
+  static String label(Workload w) {
+    return w.kind() == Workload.Kind.MAP ? w.name() : w.name() + " (" + w.kind().wireName() + ")";
   }
 
   private static String mrows(JsonNode c) {
@@ -438,6 +443,13 @@ public final class Report {
           + "cold batches; the timings below are not meaningful.**\n\n");
     }
 
+    b.append("## Workloads\n\n| workload | kind | what |\n|---|---|---|\n");
+    for (Workload w : Workload.ALL) {
+      b.append("| ").append(w.name()).append(" | ").append(w.kind().wireName()).append(" | ")
+          .append(w.description()).append(" |\n");
+    }
+    b.append('\n');
+
     b.append("## Targets (reported, not asserted)\n\n");
     b.append("| target | where | goal | measured | status |\n|---|---|---|---|---|\n");
     for (JsonNode t : out.path("targets")) {
@@ -454,7 +466,10 @@ public final class Report {
           ? "Java `FlightClient` in a separate JVM" : "pyarrow client in a separate process";
       b.append("## End to end: ").append(title).append("\n\n");
       b.append("Input rows/s through one DoExchange, median of the timed runs, in Mrows/s. "
-          + "×echo = this configuration's median / echo's on the same data and batch size.\n\n");
+          + "×echo = this configuration's median / echo's on the same data and batch size. For "
+          + "the filter, table and aggregate workloads the output is smaller or larger than the "
+          + "input (kept rows, one row per word, one row per distinct word or one row in all), "
+          + "so ×echo compares with sending the input back unchanged.\n\n");
       b.append("| workload | rows/batch | echo | native Java | wasm AOT | wasm interpreter "
           + "| native ×echo | AOT ×echo | interp ×echo | AOT / interp |\n");
       b.append("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -471,7 +486,7 @@ public final class Report {
           if (!any) {
             continue;
           }
-          b.append("| ").append(w.name()).append(" | ").append(rowsLabel(rows));
+          b.append("| ").append(label(w)).append(" | ").append(rowsLabel(rows));
           for (JsonNode c : cs) {
             b.append(" | ").append(mrows(c));
           }
@@ -513,7 +528,7 @@ public final class Report {
         + "batch; plain Java is the native kernel on the Arrow batch in process.\n\n");
     b.append("| workload | rows | Chicory AOT | Chicory interpreter | Node (V8) | plain Java "
         + "| AOT / interp | Node / AOT | Java / AOT |\n|---|---|---|---|---|---|---|---|---|\n");
-    for (Workload w : Workload.ALL) {
+    for (Workload w : Workload.maps()) {
       for (int rows : sizes(kernel)) {
         String rs = String.valueOf(rows);
         JsonNode[] cs = new JsonNode[4];
@@ -549,7 +564,7 @@ public final class Report {
     b.append("| workload | rows | copy in µs | guest call µs | whole step µs | step Mrows/s "
         + "| echo end to end µs/batch | AOT end to end µs/batch |\n"
         + "|---|---|---|---|---|---|---|---|\n");
-    for (Workload w : Workload.ALL) {
+    for (Workload w : Workload.maps()) {
       for (int rows : sizes(kernel)) {
         JsonNode aot = find(kernel, "engine", "aot", "workload", w.name(), "batch_rows",
             String.valueOf(rows));
@@ -644,14 +659,21 @@ public final class Report {
         List<Chart.Bar[]> bars = new ArrayList<>();
         for (int rows : sizes(e2e)) {
           Chart.Bar[] g = new Chart.Bar[CONFIGS.size()];
+          boolean any = false;
           for (int i = 0; i < g.length; i++) {
-            g[i] = bar(find(e2e, "client", client, "workload", w.name(), "batch_rows",
-                String.valueOf(rows), "config", CONFIGS.get(i)));
+            JsonNode c = find(e2e, "client", client, "workload", w.name(), "batch_rows",
+                String.valueOf(rows), "config", CONFIGS.get(i));
+            g[i] = bar(c);
+            any |= c != null;
           }
-          groups.add(rowsLabel(rows));
-          bars.add(g);
+          if (any) { // a size this workload ran at
+            groups.add(rowsLabel(rows));
+            bars.add(g);
+          }
         }
-        panels.add(new Chart.Panel(w.name(), groups, bars.toArray(new Chart.Bar[0][])));
+        if (!groups.isEmpty()) {
+          panels.add(new Chart.Panel(label(w), groups, bars.toArray(new Chart.Bar[0][])));
+        }
       }
       String title = "End-to-end DoExchange throughput, "
           + (client.equals("java") ? "Java FlightClient" : "pyarrow client") + sub;
@@ -660,7 +682,7 @@ public final class Report {
     }
     JsonNode kernel = out.path("kernel");
     List<Chart.Panel> panels = new ArrayList<>();
-    for (Workload w : Workload.ALL) {
+    for (Workload w : Workload.maps()) {
       List<String> groups = new ArrayList<>();
       List<Chart.Bar[]> bars = new ArrayList<>();
       for (int rows : sizes(kernel)) {

@@ -1,6 +1,5 @@
 package io.wasmflight.bench;
 
-import io.wasmflight.server.NativeFunction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** The four workloads of the harness. */
+/** The four map workloads of the harness. */
 final class Workloads {
   private Workloads() {}
 
@@ -47,81 +46,85 @@ final class Workloads {
     return "row " + row + ": expected " + expected + ", got " + got;
   }
 
+  /** The output's row is null where it should not be, or the other way round. */
+  static String nullMismatch(int row, boolean expectedNull) {
+    return expectedNull ? mismatch(row, "null", "a value") : mismatch(row, "a value", "null");
+  }
+
+  /** Sets one row of a column from the generator's random numbers. */
+  interface RowFiller {
+    void set(FieldVector v, int row, SplittableRandom r);
+  }
+
+  /**
+   * A batch of one nullable column ({@code schema}'s only field): each row null with
+   * probability {@code 1 / nullOneIn}, else set by {@code filler}.
+   */
+  static VectorSchemaRoot oneColumn(Schema schema, BufferAllocator allocator, int rows, long seed,
+      int nullOneIn, RowFiller filler) {
+    SplittableRandom r = new SplittableRandom(seed);
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+    FieldVector v = root.getVector(0);
+    v.setInitialCapacity(rows);
+    v.allocateNew();
+    for (int i = 0; i < rows; i++) {
+      if (r.nextInt(nullOneIn) == 0) {
+        v.setNull(i);
+      } else {
+        filler.set(v, i, r);
+      }
+    }
+    v.setValueCount(rows);
+    root.setRowCount(rows);
+    return root;
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** {@code x + 1} over int64 with ~10% nulls. */
-  static final class AddOne extends Workload {
-    private static final Schema SCHEMA = new Schema(List.of(Field.nullable("x", INT64)));
+  static final class AddOne extends MapWorkload {
+    /** Also the input of {@code positive}. */
+    static final Schema SCHEMA = new Schema(List.of(Field.nullable("x", INT64)));
 
-    @Override
-    public String name() {
-      return "add_one";
+    AddOne() {
+      super("add_one", SCHEMA, SCHEMA, "x + 1 over one int64 column, ~10% nulls");
     }
 
-    @Override
-    public String description() {
-      return "x + 1 over one int64 column, ~10% nulls";
-    }
-
-    @Override
-    public Schema inputSchema() {
-      return SCHEMA;
+    /** One int64 column {@code x}, uniform in +-10^12, ~10% nulls. */
+    static VectorSchemaRoot int64s(BufferAllocator allocator, int rows, long seed) {
+      return oneColumn(SCHEMA, allocator, rows, seed, 10, (v, i, r) ->
+          ((BigIntVector) v).set(i, r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L)));
     }
 
     @Override
     public VectorSchemaRoot generate(BufferAllocator allocator, int rows, long seed) {
-      SplittableRandom r = new SplittableRandom(seed);
-      VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, allocator);
-      BigIntVector x = (BigIntVector) root.getVector(0);
-      x.allocateNew(rows);
-      for (int i = 0; i < rows; i++) {
-        if (r.nextInt(10) == 0) {
-          x.setNull(i);
-        } else {
-          x.set(i, r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L));
-        }
-      }
-      root.setRowCount(rows);
-      return root;
+      return int64s(allocator, rows, seed);
     }
 
     @Override
-    public NativeFunction nativeFunction() {
-      return new NativeFunction() {
-        @Override
-        public Schema outputSchema(Schema input) {
-          return SCHEMA;
-        }
-
-        @Override
-        public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
-          int rows = in.getRowCount();
-          BigIntVector x = (BigIntVector) in.getVector(0);
-          BigIntVector y = (BigIntVector) out.getVector(0);
-          ensure(y, rows);
-          copyValidity(x, y, rows);
-          ArrowBuf src = x.getDataBuffer();
-          ArrowBuf dst = y.getDataBuffer();
-          for (int i = 0; i < rows; i++) {
-            long at = (long) i << 3;
-            dst.setLong(at, src.getLong(at) + 1);
-          }
-          y.setValueCount(rows);
-          out.setRowCount(rows);
-        }
-      };
-    }
-
-    @Override
-    public String verify(VectorSchemaRoot in, VectorSchemaRoot out) {
-      if (out.getFieldVectors().size() != 1 || !(out.getVector(0) instanceof BigIntVector y)
-          || !"x".equals(out.getVector(0).getName())) {
-        return "output schema " + out.getSchema() + ", expected x: int64";
-      }
+    protected void applyNative(VectorSchemaRoot in, VectorSchemaRoot out) {
+      int rows = in.getRowCount();
       BigIntVector x = (BigIntVector) in.getVector(0);
+      BigIntVector y = (BigIntVector) out.getVector(0);
+      ensure(y, rows);
+      copyValidity(x, y, rows);
+      ArrowBuf src = x.getDataBuffer();
+      ArrowBuf dst = y.getDataBuffer();
+      for (int i = 0; i < rows; i++) {
+        long at = (long) i << 3;
+        dst.setLong(at, src.getLong(at) + 1);
+      }
+      y.setValueCount(rows);
+      out.setRowCount(rows);
+    }
+
+    @Override
+    protected String verifyRows(VectorSchemaRoot in, VectorSchemaRoot out) {
+      BigIntVector x = (BigIntVector) in.getVector(0);
+      BigIntVector y = (BigIntVector) out.getVector(0);
       for (int i = 0; i < in.getRowCount(); i++) {
         if (x.isNull(i) != y.isNull(i)) {
-          return mismatch(i, x.isNull(i) ? "null" : "a value", y.isNull(i) ? "null" : "a value");
+          return nullMismatch(i, x.isNull(i));
         }
         if (!x.isNull(i) && y.get(i) != x.get(i) + 1) {
           return mismatch(i, x.get(i) + 1, y.get(i));
@@ -134,7 +137,7 @@ final class Workloads {
   // ---------------------------------------------------------------------------------------------
 
   /** Upper case over utf8 strings of 0-64 bytes, ~10% nulls. */
-  static final class Upper extends Workload {
+  static final class Upper extends MapWorkload {
     private static final Schema SCHEMA =
         new Schema(List.of(Field.nullable("s", ArrowType.Utf8.INSTANCE)));
     /** Mostly ASCII, some 2-byte letters with a one-to-one upper case (same in Java and Rust). */
@@ -142,19 +145,9 @@ final class Workloads {
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123456789 .,-_"
             + "éèñøüçåæ";
 
-    @Override
-    public String name() {
-      return "upper";
-    }
-
-    @Override
-    public String description() {
-      return "upper case of one utf8 column, 0-64 bytes per value (mean ~32), ~10% nulls";
-    }
-
-    @Override
-    public Schema inputSchema() {
-      return SCHEMA;
+    Upper() {
+      super("upper", SCHEMA, SCHEMA,
+          "upper case of one utf8 column, 0-64 bytes per value (mean ~32), ~10% nulls");
     }
 
     @Override
@@ -189,43 +182,30 @@ final class Workloads {
     }
 
     @Override
-    public NativeFunction nativeFunction() {
-      return new NativeFunction() {
-        @Override
-        public Schema outputSchema(Schema input) {
-          return SCHEMA;
+    protected void applyNative(VectorSchemaRoot in, VectorSchemaRoot out) {
+      int rows = in.getRowCount();
+      VarCharVector s = (VarCharVector) in.getVector(0);
+      VarCharVector u = (VarCharVector) out.getVector(0);
+      u.reset();
+      for (int i = 0; i < rows; i++) {
+        if (s.isNull(i)) {
+          u.setNull(i);
+        } else {
+          String v = new String(s.get(i), StandardCharsets.UTF_8);
+          u.setSafe(i, v.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
         }
-
-        @Override
-        public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
-          int rows = in.getRowCount();
-          VarCharVector s = (VarCharVector) in.getVector(0);
-          VarCharVector u = (VarCharVector) out.getVector(0);
-          u.reset();
-          for (int i = 0; i < rows; i++) {
-            if (s.isNull(i)) {
-              u.setNull(i);
-            } else {
-              String v = new String(s.get(i), StandardCharsets.UTF_8);
-              u.setSafe(i, v.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-            }
-          }
-          u.setValueCount(rows);
-          out.setRowCount(rows);
-        }
-      };
+      }
+      u.setValueCount(rows);
+      out.setRowCount(rows);
     }
 
     @Override
-    public String verify(VectorSchemaRoot in, VectorSchemaRoot out) {
-      if (out.getFieldVectors().size() != 1 || !(out.getVector(0) instanceof VarCharVector u)
-          || !"s".equals(out.getVector(0).getName())) {
-        return "output schema " + out.getSchema() + ", expected s: utf8";
-      }
+    protected String verifyRows(VectorSchemaRoot in, VectorSchemaRoot out) {
       VarCharVector s = (VarCharVector) in.getVector(0);
+      VarCharVector u = (VarCharVector) out.getVector(0);
       for (int i = 0; i < in.getRowCount(); i++) {
         if (s.isNull(i) != u.isNull(i)) {
-          return mismatch(i, s.isNull(i) ? "null" : "a value", u.isNull(i) ? "null" : "a value");
+          return nullMismatch(i, s.isNull(i));
         }
         if (!s.isNull(i)) {
           String want = new String(s.get(i), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
@@ -242,27 +222,16 @@ final class Workloads {
   // ---------------------------------------------------------------------------------------------
 
   /** {@code total = price * qty} (nulls propagate) next to a passed-through {@code id}. */
-  static final class LineTotal extends Workload {
+  static final class LineTotal extends MapWorkload {
     private static final Schema SCHEMA = new Schema(List.of(
         Field.nullable("id", INT64), Field.nullable("price", FLOAT64),
         Field.nullable("qty", INT64)));
     private static final Schema OUTPUT = new Schema(List.of(
         Field.nullable("id", INT64), Field.nullable("total", FLOAT64)));
 
-    @Override
-    public String name() {
-      return "line_total";
-    }
-
-    @Override
-    public String description() {
-      return "total = price (float64) * qty (int64), ~10% nulls in each, id (int64) passed "
-          + "through";
-    }
-
-    @Override
-    public Schema inputSchema() {
-      return SCHEMA;
+    LineTotal() {
+      super("line_total", SCHEMA, OUTPUT, "total = price (float64) * qty (int64), ~10% nulls "
+          + "in each, id (int64) passed through");
     }
 
     @Override
@@ -294,51 +263,38 @@ final class Workloads {
     }
 
     @Override
-    public NativeFunction nativeFunction() {
-      return new NativeFunction() {
-        @Override
-        public Schema outputSchema(Schema input) {
-          return OUTPUT;
-        }
-
-        @Override
-        public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
-          int rows = in.getRowCount();
-          BigIntVector id = (BigIntVector) in.getVector("id");
-          Float8Vector price = (Float8Vector) in.getVector("price");
-          BigIntVector qty = (BigIntVector) in.getVector("qty");
-          BigIntVector outId = (BigIntVector) out.getVector(0);
-          Float8Vector total = (Float8Vector) out.getVector(1);
-          ensure(outId, rows);
-          ensure(total, rows);
-          copyValidity(id, outId, rows);
-          outId.getDataBuffer().setBytes(0, id.getDataBuffer(), 0, 8L * rows);
-          int bytes = (rows + 7) >>> 3;
-          ArrowBuf pv = price.getValidityBuffer();
-          ArrowBuf qv = qty.getValidityBuffer();
-          ArrowBuf tv = total.getValidityBuffer();
-          for (int j = 0; j < bytes; j++) {
-            tv.setByte(j, pv.getByte(j) & qv.getByte(j));
-          }
-          ArrowBuf p = price.getDataBuffer();
-          ArrowBuf q = qty.getDataBuffer();
-          ArrowBuf t = total.getDataBuffer();
-          for (int i = 0; i < rows; i++) {
-            long at = (long) i << 3;
-            t.setDouble(at, p.getDouble(at) * (double) q.getLong(at));
-          }
-          outId.setValueCount(rows);
-          total.setValueCount(rows);
-          out.setRowCount(rows);
-        }
-      };
+    protected void applyNative(VectorSchemaRoot in, VectorSchemaRoot out) {
+      int rows = in.getRowCount();
+      BigIntVector id = (BigIntVector) in.getVector("id");
+      Float8Vector price = (Float8Vector) in.getVector("price");
+      BigIntVector qty = (BigIntVector) in.getVector("qty");
+      BigIntVector outId = (BigIntVector) out.getVector(0);
+      Float8Vector total = (Float8Vector) out.getVector(1);
+      ensure(outId, rows);
+      ensure(total, rows);
+      copyValidity(id, outId, rows);
+      outId.getDataBuffer().setBytes(0, id.getDataBuffer(), 0, 8L * rows);
+      int bytes = (rows + 7) >>> 3;
+      ArrowBuf pv = price.getValidityBuffer();
+      ArrowBuf qv = qty.getValidityBuffer();
+      ArrowBuf tv = total.getValidityBuffer();
+      for (int j = 0; j < bytes; j++) {
+        tv.setByte(j, pv.getByte(j) & qv.getByte(j));
+      }
+      ArrowBuf p = price.getDataBuffer();
+      ArrowBuf q = qty.getDataBuffer();
+      ArrowBuf t = total.getDataBuffer();
+      for (int i = 0; i < rows; i++) {
+        long at = (long) i << 3;
+        t.setDouble(at, p.getDouble(at) * (double) q.getLong(at));
+      }
+      outId.setValueCount(rows);
+      total.setValueCount(rows);
+      out.setRowCount(rows);
     }
 
     @Override
-    public String verify(VectorSchemaRoot in, VectorSchemaRoot out) {
-      if (!OUTPUT.equals(out.getSchema())) {
-        return "output schema " + out.getSchema() + ", expected " + OUTPUT;
-      }
+    protected String verifyRows(VectorSchemaRoot in, VectorSchemaRoot out) {
       BigIntVector id = (BigIntVector) in.getVector("id");
       Float8Vector price = (Float8Vector) in.getVector("price");
       BigIntVector qty = (BigIntVector) in.getVector("qty");
@@ -350,7 +306,7 @@ final class Workloads {
         }
         boolean isNull = price.isNull(i) || qty.isNull(i);
         if (isNull != total.isNull(i)) {
-          return mismatch(i, isNull ? "null" : "a value", total.isNull(i) ? "null" : "a value");
+          return nullMismatch(i, isNull);
         }
         if (!isNull) {
           double want = price.get(i) * (double) qty.get(i);
@@ -366,7 +322,7 @@ final class Workloads {
   // ---------------------------------------------------------------------------------------------
 
   /** Haversine distance over four float64 columns, the compute-heavy kernel. */
-  static final class Haversine extends Workload {
+  static final class Haversine extends MapWorkload {
     static final double EARTH_RADIUS_KM = 6371.0088;
     private static final String[] COLUMNS = {"lat1", "lon1", "lat2", "lon2"};
     private static final Schema SCHEMA = new Schema(List.of(
@@ -385,20 +341,9 @@ final class Workloads {
       return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(Math.sqrt(a), 1.0));
     }
 
-    @Override
-    public String name() {
-      return "haversine";
-    }
-
-    @Override
-    public String description() {
-      return "haversine distance (sin, cos, asin, sqrt) over four float64 columns, ~5% nulls in "
-          + "each";
-    }
-
-    @Override
-    public Schema inputSchema() {
-      return SCHEMA;
+    Haversine() {
+      super("haversine", SCHEMA, OUTPUT, "haversine distance (sin, cos, asin, sqrt) over four "
+          + "float64 columns, ~5% nulls in each");
     }
 
     @Override
@@ -422,50 +367,37 @@ final class Workloads {
     }
 
     @Override
-    public NativeFunction nativeFunction() {
-      return new NativeFunction() {
-        @Override
-        public Schema outputSchema(Schema input) {
-          return OUTPUT;
+    protected void applyNative(VectorSchemaRoot in, VectorSchemaRoot out) {
+      int rows = in.getRowCount();
+      ArrowBuf[] data = new ArrowBuf[4];
+      ArrowBuf[] valid = new ArrowBuf[4];
+      for (int c = 0; c < 4; c++) {
+        FieldVector v = in.getVector(COLUMNS[c]);
+        data[c] = v.getDataBuffer();
+        valid[c] = v.getValidityBuffer();
+      }
+      Float8Vector km = (Float8Vector) out.getVector(0);
+      ensure(km, rows);
+      ArrowBuf kv = km.getValidityBuffer();
+      ArrowBuf kd = km.getDataBuffer();
+      int bytes = (rows + 7) >>> 3;
+      for (int j = 0; j < bytes; j++) {
+        kv.setByte(j, valid[0].getByte(j) & valid[1].getByte(j) & valid[2].getByte(j)
+            & valid[3].getByte(j));
+      }
+      for (int i = 0; i < rows; i++) {
+        if ((kv.getByte(i >>> 3) & (1 << (i & 7))) != 0) {
+          long at = (long) i << 3;
+          kd.setDouble(at, distanceKm(data[0].getDouble(at), data[1].getDouble(at),
+              data[2].getDouble(at), data[3].getDouble(at)));
         }
-
-        @Override
-        public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
-          int rows = in.getRowCount();
-          ArrowBuf[] data = new ArrowBuf[4];
-          ArrowBuf[] valid = new ArrowBuf[4];
-          for (int c = 0; c < 4; c++) {
-            FieldVector v = in.getVector(COLUMNS[c]);
-            data[c] = v.getDataBuffer();
-            valid[c] = v.getValidityBuffer();
-          }
-          Float8Vector km = (Float8Vector) out.getVector(0);
-          ensure(km, rows);
-          ArrowBuf kv = km.getValidityBuffer();
-          ArrowBuf kd = km.getDataBuffer();
-          int bytes = (rows + 7) >>> 3;
-          for (int j = 0; j < bytes; j++) {
-            kv.setByte(j, valid[0].getByte(j) & valid[1].getByte(j) & valid[2].getByte(j)
-                & valid[3].getByte(j));
-          }
-          for (int i = 0; i < rows; i++) {
-            if ((kv.getByte(i >>> 3) & (1 << (i & 7))) != 0) {
-              long at = (long) i << 3;
-              kd.setDouble(at, distanceKm(data[0].getDouble(at), data[1].getDouble(at),
-                  data[2].getDouble(at), data[3].getDouble(at)));
-            }
-          }
-          km.setValueCount(rows);
-          out.setRowCount(rows);
-        }
-      };
+      }
+      km.setValueCount(rows);
+      out.setRowCount(rows);
     }
 
     @Override
-    public String verify(VectorSchemaRoot in, VectorSchemaRoot out) {
-      if (!OUTPUT.equals(out.getSchema())) {
-        return "output schema " + out.getSchema() + ", expected " + OUTPUT;
-      }
+    protected String verifyRows(VectorSchemaRoot in, VectorSchemaRoot out) {
       Float8Vector[] v = new Float8Vector[4];
       for (int c = 0; c < 4; c++) {
         v[c] = (Float8Vector) in.getVector(COLUMNS[c]);
@@ -474,7 +406,7 @@ final class Workloads {
       for (int i = 0; i < in.getRowCount(); i++) {
         boolean isNull = v[0].isNull(i) || v[1].isNull(i) || v[2].isNull(i) || v[3].isNull(i);
         if (isNull != km.isNull(i)) {
-          return mismatch(i, isNull ? "null" : "a value", km.isNull(i) ? "null" : "a value");
+          return nullMismatch(i, isNull);
         }
         if (!isNull) {
           double want = distanceKm(v[0].get(i), v[1].get(i), v[2].get(i), v[3].get(i));

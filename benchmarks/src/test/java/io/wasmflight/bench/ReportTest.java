@@ -48,6 +48,8 @@ class ReportTest {
       cell(cells, "config", "echo", "add_one", 65536, 100e6, 90e6, 110e6).put("client", client);
       cell(cells, "config", "aot", "add_one", 65536, 60e6, 70e6, 65e6).put("client", client);
       cell(cells, "config", "interpreter", "add_one", 65536, 0.5e6).put("client", client);
+      cell(cells, "config", "echo", "positive", 1024, 40e6).put("client", client);
+      cell(cells, "config", "native", "positive", 1024, 30e6).put("client", client);
       write(dir, "client-" + client + ".json", c);
     }
     ObjectNode k = JSON.createObjectNode();
@@ -65,7 +67,7 @@ class ReportTest {
 
     assertEquals(0, Report.write(dir, QUIET));
     JsonNode out = JSON.readTree(dir.resolve("results.json").toFile());
-    assertEquals(9, out.path("verification").path("passed").asInt());
+    assertEquals(13, out.path("verification").path("passed").asInt());
     JsonNode aot = out.path("e2e").get(1);
     assertEquals(0.65, aot.path("ratio_to_echo").asDouble(), 1e-9);
     assertEquals(130, aot.path("aot_over_interpreter").asDouble(), 1e-9);
@@ -73,6 +75,9 @@ class ReportTest {
     assertTrue(md.contains("| add_one | 64K | 100 | - | 65.0 | 0.500 | - | 0.650× | 0.0050× "
         + "| 130× |"), md);
     assertTrue(md.contains("missed by 31.6%"), md);
+    assertTrue(md.contains("| positive (filter) | 1K | 40.0 | 30.0 | - | - | 0.750× | - | - | - |"),
+        md);
+    assertTrue(md.contains("| word_count | aggregate | count of each word"), md);
     for (String png : new String[] {"chart.png", "chart-pyarrow.png", "chart-kernel.png"}) {
       assertEquals(1600, ImageIO.read(dir.resolve(png).toFile()).getWidth());
     }

@@ -78,11 +78,20 @@ public final class WasmFlightServer implements AutoCloseable {
   }
 
   /**
-   * Makes a Java function reachable with DoExchange at {@code [module, function]}, unsandboxed.
+   * Makes a Java map reachable with DoExchange at {@code [module, function]}, unsandboxed.
    * For benchmarks and built-ins ({@link NativeFunction#ECHO}); not persisted.
    */
   public void registerNative(String module, String function, NativeFunction f) {
     producer.registerNative(module, function, f);
+  }
+
+  /**
+   * Makes a Java function of any kind (filter, table, aggregate) reachable with DoExchange at
+   * {@code [module, function]}, unsandboxed, one {@link NativeKernel} per session. For benchmarks
+   * and built-ins; not persisted.
+   */
+  public void registerNative(String module, String function, NativeKernel.Factory kernels) {
+    producer.registerNative(module, function, kernels);
   }
 
   /** Blocks until the server stops. */

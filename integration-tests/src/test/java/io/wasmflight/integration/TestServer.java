@@ -89,8 +89,14 @@ final class TestServer implements AutoCloseable {
     return out;
   }
 
-  /** Adds a native function to the running server. */
+  /** Adds a native map to the running server. */
   void registerNative(String module, String function, io.wasmflight.server.NativeFunction f) {
+    server.registerNative(module, function, f);
+  }
+
+  /** Adds a native function of any kind to the running server. */
+  void registerNative(String module, String function,
+      io.wasmflight.server.NativeKernel.Factory f) {
     server.registerNative(module, function, f);
   }
 

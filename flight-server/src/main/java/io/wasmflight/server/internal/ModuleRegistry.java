@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal;
 
 import io.wasmflight.server.NativeFunction;
+import io.wasmflight.server.NativeKernel;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import java.io.IOException;
@@ -14,7 +15,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.arrow.memory.BufferAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,9 @@ public final class ModuleRegistry {
   private final Path dir;
   private final ServerConfig config;
   private final ConcurrentHashMap<String, RegisteredModule> modules = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, NativeFunction> natives = new ConcurrentHashMap<>();
+  /** Native functions by {@code module/function}: how to open a session's step. */
+  private final ConcurrentHashMap<String, Function<BufferAllocator, BatchStep>> natives =
+      new ConcurrentHashMap<>();
 
   /** Registration outcome. */
   record Registered(RegisteredModule module, boolean replaced) {}
@@ -100,14 +105,20 @@ public final class ModuleRegistry {
     return removed;
   }
 
-  /** Adds a Java function reachable as {@code module/function} (not persisted, not listed). */
+  /** Adds a Java map reachable as {@code module/function} (not persisted, not listed). */
   public void registerNative(String module, String function, NativeFunction f) {
     checkName(module);
-    natives.put(module + "/" + function, f);
+    natives.put(module + "/" + function, NativeStep.map(f));
   }
 
-  /** The native function at {@code module/function}, or null. */
-  NativeFunction nativeFunction(String module, String function) {
+  /** Adds a Java function of any kind reachable as {@code module/function}. */
+  public void registerNative(String module, String function, NativeKernel.Factory f) {
+    checkName(module);
+    natives.put(module + "/" + function, NativeStep.kernel(f));
+  }
+
+  /** How to open a session of the native function at {@code module/function}, or null. */
+  Function<BufferAllocator, BatchStep> nativeStep(String module, String function) {
     return natives.get(module + "/" + function);
   }
 

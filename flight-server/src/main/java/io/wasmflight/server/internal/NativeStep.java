@@ -1,41 +1,59 @@
 package io.wasmflight.server.internal;
 
 import io.wasmflight.server.NativeFunction;
+import io.wasmflight.server.NativeKernel;
+import java.util.List;
+import java.util.function.Function;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A {@link NativeFunction} run in the server, a map writing into one output root per session.
- * A dictionary-encoded output field refers to the input stream's dictionary of the same id
- * ({@link PassThroughDictionaries}).
+ * A {@link NativeKernel} run in the server: a map ({@link NativeFunction}, adapted by {@link
+ * NativeMap}) or a function of another kind. A dictionary-encoded output field refers to the
+ * input stream's dictionary of the same id ({@link PassThroughDictionaries}); a filter's rows
+ * are copied by the same {@link RowSelector} as a Wasm filter's.
  */
 final class NativeStep implements BatchStep {
-  private final NativeFunction function;
+  private final NativeKernel kernel;
+  private final boolean map;
   private final BufferAllocator allocator;
   private final PassThroughDictionaries dictionaries;
-  private VectorSchemaRoot out;
+  private RowSelector selector;
+  private DictionaryProvider inputDictionaries = new DictionaryProvider.MapDictionaryProvider();
 
-  NativeStep(NativeFunction function, BufferAllocator allocator) {
-    this.function = function;
+  private NativeStep(NativeKernel kernel, boolean map, BufferAllocator allocator) {
+    this.kernel = kernel;
+    this.map = map;
     this.allocator = allocator;
     this.dictionaries = new PassThroughDictionaries(allocator, "this native function");
   }
 
+  /** Sessions of a native map: one output batch per input batch, zero-row ones included. */
+  static Function<BufferAllocator, BatchStep> map(NativeFunction f) {
+    return a -> new NativeStep(new NativeMap(f, a), true, a);
+  }
+
+  /** Sessions of a native function of any kind. */
+  static Function<BufferAllocator, BatchStep> kernel(NativeKernel.Factory f) {
+    return a -> new NativeStep(f.open(a), false, a);
+  }
+
   @Override
   public void apply(VectorSchemaRoot in, DictionaryProvider inputDictionaries, Emitter emitter) {
-    if (out == null) {
-      out = VectorSchemaRoot.create(function.outputSchema(in.getSchema()), allocator);
-    }
-    dictionaries.track(out.getSchema(), inputDictionaries);
-    function.apply(in, out);
-    emitter.emit(out);
+    this.inputDictionaries = inputDictionaries;
+    kernel.apply(in, new KernelOutput(emitter));
+  }
+
+  @Override
+  public void finish(Emitter emitter) {
+    kernel.finish(new KernelOutput(emitter));
   }
 
   @Override
   public boolean forwardsEmptyBatches() {
-    return true;
+    return map;
   }
 
   @Override
@@ -46,18 +64,58 @@ final class NativeStep implements BatchStep {
   @Override
   public Schema emptyStreamSchema(Schema input, DictionaryProvider inputDictionaries) {
     if (input == null) {
-      return new Schema(java.util.List.of());
+      return new Schema(List.of());
     }
-    Schema schema = function.outputSchema(input);
+    Schema schema = kernel.outputSchema(input);
     dictionaries.track(schema, inputDictionaries);
     return schema;
   }
 
   @Override
   public void close() {
-    if (out != null) {
-      out.close();
+    try {
+      kernel.close();
+    } finally {
+      if (selector != null) {
+        selector.close();
+      }
+      dictionaries.close();
     }
-    dictionaries.close();
+  }
+
+  /** The kernel's view of the session's output. */
+  private final class KernelOutput implements NativeKernel.Output {
+    private final Emitter emitter;
+
+    KernelOutput(Emitter emitter) {
+      this.emitter = emitter;
+    }
+
+    @Override
+    public void emit(VectorSchemaRoot batch) {
+      dictionaries.track(batch.getSchema(), inputDictionaries);
+      emitter.emit(batch);
+    }
+
+    @Override
+    public void emitRows(VectorSchemaRoot in, int[] rows, int count) {
+      int n = in.getRowCount();
+      if (count < 0 || count > rows.length) {
+        throw new IllegalArgumentException("count " + count + " for " + rows.length + " rows");
+      }
+      int previous = -1;
+      for (int i = 0; i < count; i++) {
+        if (rows[i] <= previous || rows[i] >= n) {
+          throw new IllegalArgumentException("row " + rows[i] + " at " + i + " (after "
+              + previous + ") of a " + n + "-row batch: rows must be strictly increasing "
+              + "indices of the input");
+        }
+        previous = rows[i];
+      }
+      if (selector == null) {
+        selector = new RowSelector(allocator);
+      }
+      emit(selector.select(in, rows, count));
+    }
   }
 }

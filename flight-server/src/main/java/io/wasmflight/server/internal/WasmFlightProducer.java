@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.Engine;
 import io.wasmflight.server.NativeFunction;
+import io.wasmflight.server.NativeKernel;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.CallBudget;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.Criteria;
@@ -57,8 +59,13 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     this.config = config;
   }
 
-  /** Adds a native function (see {@link NativeFunction}). */
+  /** Adds a native map (see {@link NativeFunction}). */
   public void registerNative(String module, String function, NativeFunction f) {
+    registry.registerNative(module, function, f);
+  }
+
+  /** Adds a native function of any kind (see {@link NativeKernel}). */
+  public void registerNative(String module, String function, NativeKernel.Factory f) {
     registry.registerNative(module, function, f);
   }
 
@@ -213,8 +220,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       watch.phase(SessionWatch.Phase.WORK);
       watch.checkStopped();
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
-      NativeFunction nativeFunction = registry.nativeFunction(req.module(), req.function());
-      if (nativeFunction != null) {
+      Function<BufferAllocator, BatchStep> nativeStep =
+          registry.nativeStep(req.module(), req.function());
+      if (nativeStep != null) {
         if (req.hasOptions()) {
           throw new WasmFlightException.BadRequest("native function '" + req.module() + "/"
               + req.function() + "' takes no options");
@@ -222,7 +230,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         watch.limits(SessionLimits.resolve(req.limits(), config));
         session = new ExchangeSession(req.module() + "/" + req.function() + " (native)",
             config.exchangeMemoryLimit(), config.outputBudgetBytes(), watch);
-        session.run(allocator, reader, listener, a -> new NativeStep(nativeFunction, a));
+        session.run(allocator, reader, listener, nativeStep);
         return;
       }
       RegisteredModule module = registry.get(req.module());
