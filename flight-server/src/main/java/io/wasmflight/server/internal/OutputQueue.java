@@ -42,8 +42,6 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
   private VectorLoader loader;
   private BatchStep step;
   private boolean closed;
-  private long sentBatches;
-  private long sentRows;
   private RuntimeException drainFailure;
 
   private record Queued(ArrowRecordBatch batch, long bytes) {}
@@ -77,14 +75,6 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
 
   synchronized boolean started() {
     return sendRoot != null;
-  }
-
-  synchronized long sentBatches() {
-    return sentBatches;
-  }
-
-  synchronized long sentRows() {
-    return sentRows;
   }
 
   /** Starts the stream with {@code schema} (the schema message and the dictionaries). */
@@ -191,8 +181,6 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
       loader.load(batch);
     }
     listener.putNext();
-    sentBatches++;
-    sentRows += sendRoot.getRowCount();
     watch.progress();
   }
 

@@ -79,20 +79,16 @@ public final class CallBudget {
       sessionLimitHit = true;
       throw timedOut();
     }
-    long callLimit = callNanos;
-    groupLimitHit = false;
-    if (grouped) {
-      callLimit = callNanos - (now - groupStart - groupExcluded);
-      if (callLimit <= 0) {
-        sessionLimitHit = false;
-        groupLimitHit = true;
-        throw timedOut();
-      }
+    // In a group, the call gets what is left of the group's limit.
+    long callLimit = grouped ? callNanos - (now - groupStart - groupExcluded) : callNanos;
+    if (callLimit <= 0) {
+      sessionLimitHit = false;
       groupLimitHit = true;
+      throw timedOut();
     }
     long wait = Math.min(Math.min(callLimit, capNanos), sessionDeadline - now);
     sessionLimitHit = wait < Math.min(callLimit, capNanos);
-    groupLimitHit = groupLimitHit && !sessionLimitHit && callLimit <= capNanos;
+    groupLimitHit = grouped && !sessionLimitHit && callLimit <= capNanos;
     synchronized (this) {
       caller = Thread.currentThread();
       inCall = true;
