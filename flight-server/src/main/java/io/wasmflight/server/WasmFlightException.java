@@ -2,7 +2,7 @@ package io.wasmflight.server;
 
 /**
  * Root of every failure the server reports. Each subclass names one failure class; the single
- * mapping to Flight status codes is {@code io.wasmflight.server.internal.ErrorMapping}.
+ * mapping to Flight status codes is {@code io.wasmflight.server.internal.flight.ErrorMapping}.
  *
  * <p>The message a client sees is {@code "<kind>[ in <where>]: <detail>"}, where {@code where}
  * names the module, function and batch index once they are known.

@@ -1,8 +1,8 @@
 package io.wasmflight.server;
 
-import io.wasmflight.server.internal.InputReadGuard;
-import io.wasmflight.server.internal.ModuleRegistry;
-import io.wasmflight.server.internal.WasmFlightProducer;
+import io.wasmflight.server.internal.flight.WasmFlightProducer;
+import io.wasmflight.server.internal.registry.ModuleRegistry;
+import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;

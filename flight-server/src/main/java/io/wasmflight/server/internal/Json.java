@@ -12,7 +12,7 @@ import java.util.Iterator;
 import java.util.Set;
 
 /** Strict JSON for request bodies and descriptors: one shared mapper, precise errors. */
-final class Json {
+public final class Json {
   /**
    * Jackson's default cap on one string (20M characters) would refuse any register body of a
    * module above ~14 MiB (its base64). Every document parsed here is a byte array already in
@@ -21,7 +21,7 @@ final class Json {
    * configured module limit admits: the string cap is lifted, and the size checks stay where
    * they are (gRPC's message limit, then ModuleRegistry's "module is N bytes; the limit is M").
    */
-  static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxStringLength(Integer.MAX_VALUE).build())
       .build());
@@ -29,7 +29,7 @@ final class Json {
   private Json() {}
 
   /** Parses {@code bytes} as a JSON object whose keys are all in {@code allowed}. */
-  static ObjectNode object(byte[] bytes, String what, Set<String> allowed) {
+  public static ObjectNode object(byte[] bytes, String what, Set<String> allowed) {
     JsonNode node;
     try {
       node = MAPPER.readTree(bytes);
@@ -56,7 +56,7 @@ final class Json {
   }
 
   /** A required string field. */
-  static String requiredString(ObjectNode obj, String key, String what) {
+  public static String requiredString(ObjectNode obj, String key, String what) {
     JsonNode v = obj.get(key);
     if (v == null || v.isNull()) {
       throw new WasmFlightException.BadRequest(what + " is missing required field '" + key + "'");
@@ -67,7 +67,7 @@ final class Json {
     return v.asText();
   }
 
-  static byte[] bytes(JsonNode node) {
+  public static byte[] bytes(JsonNode node) {
     try {
       return MAPPER.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
@@ -75,7 +75,7 @@ final class Json {
     }
   }
 
-  static String text(byte[] bytes) {
+  public static String text(byte[] bytes) {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 

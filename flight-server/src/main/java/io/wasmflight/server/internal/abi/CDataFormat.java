@@ -11,9 +11,9 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 /**
  * One C Data Interface format string and its physical layout: the single description of every
  * Arrow type that both directions of the guest boundary use (proto-docs/types.md). The writer
- * ({@link InputWriter}) and the reader ({@link OutputReader}) never switch on Arrow types
- * themselves; they ask the format for its {@link Kind}, its buffers ({@link Buf}) and their
- * widths.
+ * ({@code codec.InputWriter}) and the reader ({@code codec.OutputReader}) never switch on Arrow
+ * types themselves; they ask the format for its {@link Kind}, its buffers ({@link Buf}) and
+ * their widths.
  *
  * <p>A dictionary-encoded array has the format of its index type; the dictionary is a separate
  * node (ArrowSchema.dictionary / ArrowArray.dictionary).
