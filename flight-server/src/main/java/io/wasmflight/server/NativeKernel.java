@@ -25,6 +25,8 @@ public interface NativeKernel extends AutoCloseable {
   @FunctionalInterface
   interface Factory {
     /**
+     * Opens the kernel of one session.
+     *
      * @param allocator the session's allocator, counted against the exchange's memory limit:
      *     the kernel allocates its output batches from it and frees them in {@link #close}
      */

@@ -21,6 +21,7 @@ import org.apache.arrow.memory.BufferAllocator;
  * }
  * }</pre>
  */
+@SuppressWarnings("try") // close() waits for in-flight calls to end, so it may be interrupted
 public final class WasmFlightServer implements AutoCloseable {
   private final FlightServer flight;
   private final WasmFlightProducer producer;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.WasmFlightException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Set;
 
 /** Strict JSON for request bodies and descriptors: one shared mapper, precise errors. */
@@ -40,8 +41,8 @@ public final class Json {
       throw new WasmFlightException.BadRequest(what + " is empty; expected a JSON object");
     }
     if (!node.isObject()) {
-      throw new WasmFlightException.BadRequest(
-          what + " must be a JSON object, got " + node.getNodeType().name().toLowerCase());
+      throw new WasmFlightException.BadRequest(what + " must be a JSON object, got "
+          + node.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     ObjectNode obj = (ObjectNode) node;
     for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {

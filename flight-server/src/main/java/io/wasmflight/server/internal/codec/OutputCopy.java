@@ -206,7 +206,7 @@ final class OutputCopy {
     if (bytes == 0) {
       return;
     }
-    to.setOne(0, bytes);
+    to.setOne(0L, (long) bytes);
     int tail = n & 7;
     if (tail != 0) {
       to.setByte(bytes - 1, (1 << tail) - 1);

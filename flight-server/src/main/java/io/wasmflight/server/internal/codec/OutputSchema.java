@@ -224,7 +224,7 @@ final class OutputSchema {
       case RUN_END -> {
         Parsed runEnds = p.children[0];
         String f = runEnds.format.format();
-        if (!f.equals("s") && !f.equals("i") && !f.equals("l") || runEnds.dictionary != null) {
+        if ((!f.equals("s") && !f.equals("i") && !f.equals("l")) || runEnds.dictionary != null) {
           throw violation(p.path + ": run ends must be int16, int32 or int64 (format s, i or "
               + "l), got '" + f + "'");
         }

@@ -2,8 +2,12 @@ package io.wasmflight.server.internal.exchange;
 
 import io.wasmflight.server.WasmFlightException;
 import java.lang.reflect.Field;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,12 @@ public final class FlightStreams {
       "exchanges without a descriptor (the stall time limit still ends them)");
   private static final Field FULFILLED_ROOT = find("fulfilledRoot",
       "mid-stream schema changes (the batch-layout check in ExchangeSession remains)");
+  private static final Field COMPLETED = find("completed",
+      "input loaded after a cancellation (it would leak)");
+  private static final Field DICTIONARIES = find("dictionaries",
+      "input dictionaries loaded after a cancellation (they would leak)");
+  private static final Field APP_METADATA = find("applicationMetadata",
+      "input metadata loaded after a cancellation (it would leak)");
 
   private FlightStreams() {}
 
@@ -37,6 +47,41 @@ public final class FlightStreams {
       return f == null ? null : f.get(reader);
     } catch (IllegalAccessException | RuntimeException e) {
       return null;
+    }
+  }
+
+  /**
+   * Frees what the session's last {@code next()} loaded into the input after Flight had already
+   * closed it. When a client cancels, Arrow Java 19 closes the server's input stream from gRPC's
+   * thread, under a lock that {@code next()} does not take: a batch the session thread was loading
+   * at that moment lands in the closed root (and its metadata in a closed slot) and is never freed.
+   * Call once the session thread is done with the stream and Flight has closed it (after
+   * {@code listener.error}); a stream Flight has not closed yet is left alone.
+   */
+  public static void releaseLateLoads(FlightStream reader) {
+    if (!(read(COMPLETED, reader) instanceof CompletableFuture<?> completed)) {
+      return;
+    }
+    synchronized (completed) { // the lock FlightStream.close() takes
+      if (!completed.isDone()) {
+        return;
+      }
+      if (read(FULFILLED_ROOT, reader) instanceof VectorSchemaRoot root) {
+        root.close();
+      }
+      if (read(DICTIONARIES, reader) instanceof DictionaryProvider.MapDictionaryProvider d) {
+        for (long id : d.getDictionaryIds()) {
+          d.lookup(id).getVector().close();
+        }
+      }
+      if (APP_METADATA != null && read(APP_METADATA, reader) instanceof ArrowBuf metadata) {
+        try {
+          APP_METADATA.set(reader, null);
+          metadata.close();
+        } catch (IllegalAccessException | RuntimeException e) {
+          LOG.debug("cannot free input metadata loaded after a cancellation", e);
+        }
+      }
     }
   }
 

@@ -269,6 +269,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         LOG.debug("exchange cancelled by the client", t);
         listener.error(ErrorMapping.toFlight(
             new WasmFlightException.Cancelled("the client cancelled the exchange")));
+        FlightStreams.releaseLateLoads(reader);
         return;
       }
       if (cause instanceof WasmFlightException e && session != null) {

@@ -149,6 +149,7 @@ public final class CallBudget {
   }
 
   /** Time the session waited for the client, which no group limit counts. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // one writer: the session's thread
   public void notCounted(long nanos) {
     if (grouped) {
       groupExcluded += nanos;

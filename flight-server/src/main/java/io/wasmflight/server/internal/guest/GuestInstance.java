@@ -76,7 +76,7 @@ public final class GuestInstance {
         throw budget.timedOut();
       }
       throw new WasmFlightException.GuestTrap(
-          "instantiation failed: " + describe(e, created[0]), e);
+          "instantiation failed: " + describe(e), e);
     } catch (StackOverflowError e) {
       throw new WasmFlightException.GuestTrap("instantiation failed: call stack exhausted", e);
     } finally {
@@ -119,7 +119,7 @@ public final class GuestInstance {
     if (budget.expired()) {
       return budget.timedOut();
     }
-    String trap = describe(e, memory) + guestSays();
+    String trap = describe(e) + guestSays();
     if (memory.growRefusedByCap()) {
       return new WasmFlightException.LimitExceeded(
           "guest memory limit of "
@@ -157,7 +157,7 @@ public final class GuestInstance {
         + new String(memory.array(), (int) ptr, (int) len, StandardCharsets.UTF_8).strip() + ")";
   }
 
-  private static String describe(Exception e, FlatMemory memory) {
+  private static String describe(Exception e) {
     if (e instanceof WasmException) {
       return "uncaught wasm exception";
     }

@@ -67,16 +67,21 @@ final class FlightDataScan {
    */
   static void scan(InputStream in) throws Malformed {
     in.mark(Integer.MAX_VALUE);
+    Malformed failure = null;
     try {
       scanFields(in);
     } catch (IOException e) {
-      throw new Malformed("the FlightData cannot be read: " + e.getMessage(), null);
-    } finally {
-      try {
-        in.reset();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      failure = new Malformed("the FlightData cannot be read: " + e.getMessage(), null);
+    } catch (Malformed e) {
+      failure = e;
+    }
+    try {
+      in.reset();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 

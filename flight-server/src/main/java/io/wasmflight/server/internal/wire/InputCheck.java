@@ -53,6 +53,7 @@ final class InputCheck {
   }
 
   /** One node of the stream's layout; a dictionary-encoded field is its index column here. */
+  @SuppressWarnings("ArrayRecordComponent") // never compared, hashed or handed out
   record Col(String path, CDataFormat format, String unsupported, Col[] children,
       long dictionaryId) {}
 
