@@ -30,8 +30,8 @@ import org.apache.arrow.vector.compare.VectorEqualsVisitor;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 
 /**
- * The Java end-to-end client, run in its own JVM against {@link BenchServer}. After a global
- * JIT warm-up ({@code --global-warmup-seconds}), for every workload and batch size it
+ * The Java end-to-end client, run in its own JVM against {@link BenchServer}. After a global JIT
+ * warm-up ({@code --global-warmup-seconds}), for every workload and batch size it
  *
  * <ol>
  *   <li>runs one <b>verification</b> exchange per configuration over a pool of distinct batches,
@@ -44,9 +44,9 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
  *       its row and batch counts.
  * </ol>
  *
- * <p>A timed exchange runs from opening the DoExchange to the last output row read; a second
- * thread reads while the main thread writes. The server's peak RSS is taken per configuration
- * (its {@code VmHWM} is reset before each timed run). Results go to {@code --out} as JSON.
+ * <p>A timed exchange runs from opening the DoExchange to the last output row read; a second thread
+ * reads while the main thread writes. The server's peak RSS is taken per configuration (its {@code
+ * VmHWM} is reset before each timed run). Results go to {@code --out} as JSON.
  */
 public final class BenchClient {
   static final List<String> CONFIGS = List.of("echo", "native", "aot", "interpreter");
@@ -54,11 +54,13 @@ public final class BenchClient {
   private final FlightClient client;
   private final BufferAllocator allocator;
   private final String serverPid;
-  private final ExecutorService readers = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "bench-reader");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService readers =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "bench-reader");
+            t.setDaemon(true);
+            return t;
+          });
 
   private int reps;
   private double targetSeconds;
@@ -97,8 +99,7 @@ public final class BenchClient {
       bench.globalWarmupSeconds = a.doubleValue("--global-warmup-seconds", 0);
       List<Integer> sizes = a.ints("--batch-sizes", "1K,64K,1M");
       // The filter, table and aggregate workloads may run at fewer sizes (quick mode).
-      List<Integer> kindSizes =
-          a.ints("--kinds-batch-sizes", a.get("--batch-sizes", "1K,64K,1M"));
+      List<Integer> kindSizes = a.ints("--kinds-batch-sizes", a.get("--batch-sizes", "1K,64K,1M"));
       List<String> configs = a.strings("--configs", String.join(",", CONFIGS));
       List<String> workloads = a.strings("--workloads", Workload.names(Workload.ALL));
       int sessions = a.intValue("--roundtrip-sessions", 200);
@@ -114,17 +115,17 @@ public final class BenchClient {
         Workload w = Workload.byName(wn);
         int interpMax = Math.min(bench.interpMaxBatch, w.interpreterMaxBatch());
         for (int batchRows : w.kind() == Workload.Kind.MAP ? sizes : kindSizes) {
-          List<String> run = configs.stream()
-              .filter(c -> !c.equals("interpreter") || batchRows <= interpMax)
-              .toList();
+          List<String> run =
+              configs.stream()
+                  .filter(c -> !c.equals("interpreter") || batchRows <= interpMax)
+                  .toList();
           try (Pool pool = bench.pool(w, batchRows)) {
             for (ObjectNode cell : bench.cells(w, run, batchRows, pool)) {
               cells.add(cell);
               System.out.println("java  " + Report.cellLine(cell));
             }
           }
-          Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(
-              result));
+          Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         }
       }
       if (sessions > 0) {
@@ -183,9 +184,16 @@ public final class BenchClient {
     return switch (config) {
       case "echo" -> FlightDescriptor.path("bench", "echo");
       case "native" -> FlightDescriptor.path("bench_native", w.name());
-      case "aot", "interpreter" -> FlightDescriptor.command(
-          ("{\"module\": \"" + w.module() + "\", \"function\": \"" + w.name()
-              + "\", \"engine\": \"" + config + "\"}").getBytes(StandardCharsets.UTF_8));
+      case "aot", "interpreter" ->
+          FlightDescriptor.command(
+              ("{\"module\": \""
+                      + w.module()
+                      + "\", \"function\": \""
+                      + w.name()
+                      + "\", \"engine\": \""
+                      + config
+                      + "\"}")
+                  .getBytes(StandardCharsets.UTF_8));
       default -> throw new IllegalArgumentException("unknown configuration " + config);
     };
   }
@@ -194,9 +202,8 @@ public final class BenchClient {
   record Run(long rows, long batches, long outputRows, double seconds) {}
 
   /**
-   * Warms both JVMs (JIT) before anything is measured: echo, native and AOT exchanges of
-   * add_one and line_total at 1K and 64K rows per batch, for about {@code
-   * --global-warmup-seconds} in all.
+   * Warms both JVMs (JIT) before anything is measured: echo, native and AOT exchanges of add_one
+   * and line_total at 1K and 64K rows per batch, for about {@code --global-warmup-seconds} in all.
    */
   void globalWarmup() throws Exception {
     List<String> configs = List.of("echo", "native", "aot");
@@ -220,9 +227,9 @@ public final class BenchClient {
   }
 
   /**
-   * All configurations of one workload and batch size: each is verified, then warmed up (by
-   * time), then the timed runs are interleaved (run r of every configuration before run r + 1)
-   * so that drift on a shared machine affects every configuration alike.
+   * All configurations of one workload and batch size: each is verified, then warmed up (by time),
+   * then the timed runs are interleaved (run r of every configuration before run r + 1) so that
+   * drift on a shared machine affects every configuration alike.
    */
   List<ObjectNode> cells(Workload w, List<String> configs, int batchRows, Pool pool) {
     double bytesPerRow = (double) pool.bytes / ((long) pool.size() * batchRows);
@@ -252,8 +259,13 @@ public final class BenchClient {
         double previous = Double.NaN;
         long start = System.nanoTime();
         while (warmupSeconds > 0) {
-          last = exchange(d, w, pool, batchesFor(last.rows() / last.seconds(), batchRows,
-              capBatches), false);
+          last =
+              exchange(
+                  d,
+                  w,
+                  pool,
+                  batchesFor(last.rows() / last.seconds(), batchRows, capBatches),
+                  false);
           double rate = last.rows() / last.seconds();
           double elapsed = (System.nanoTime() - start) / 1e9;
           if (elapsed >= warmupSeconds && Math.abs(rate - previous) <= 0.1 * rate
@@ -294,8 +306,10 @@ public final class BenchClient {
           fail(cell, e);
         }
         if (rssReset) {
-          cell.put("server_peak_rss_bytes", Math.max(cell.path("server_peak_rss_bytes")
-              .asLong(-1), ProcStatus.peakRss(serverPid)));
+          cell.put(
+              "server_peak_rss_bytes",
+              Math.max(
+                  cell.path("server_peak_rss_bytes").asLong(-1), ProcStatus.peakRss(serverPid)));
         }
       }
     }
@@ -315,9 +329,15 @@ public final class BenchClient {
   private static void fail(ObjectNode cell, Exception e) {
     cell.put("verified", false);
     cell.put("error", String.valueOf(e.getMessage()));
-    System.err.println("java  " + cell.path("workload").asText() + " "
-        + cell.path("config").asText() + " " + cell.path("batch_rows").asInt() + ": FAILED: "
-        + e);
+    System.err.println(
+        "java  "
+            + cell.path("workload").asText()
+            + " "
+            + cell.path("config").asText()
+            + " "
+            + cell.path("batch_rows").asInt()
+            + ": FAILED: "
+            + e);
   }
 
   private long batchesFor(double rowsPerSec, int batchRows, long capBatches) {
@@ -327,40 +347,44 @@ public final class BenchClient {
 
   /**
    * One DoExchange sending {@code n} batches cycled from the pool; checks every output row when
-   * {@code verify}, else the output row count (and for a map or echo, the batch count). The
-   * rate is of input rows.
+   * {@code verify}, else the output row count (and for a map or echo, the batch count). The rate is
+   * of input rows.
    */
   @SuppressWarnings("try") // ExchangeReaderWriter.close() may throw InterruptedException
-  Run exchange(FlightDescriptor d, Workload w, Pool pool, long n, boolean verify)
-      throws Exception {
+  Run exchange(FlightDescriptor d, Workload w, Pool pool, long n, boolean verify) throws Exception {
     boolean echo = !d.isCommand() && d.getPath().equals(List.of("bench", "echo"));
     boolean batchwise = echo || w.kind() == Workload.Kind.MAP;
-    Workload.Check check = !verify ? null
-        : echo ? MapWorkload.batchwise(pool.roots, n, BenchClient::verifyEcho)
-        : w.check(pool.roots, n);
+    Workload.Check check =
+        !verify
+            ? null
+            : echo
+                ? MapWorkload.batchwise(pool.roots, n, BenchClient::verifyEcho)
+                : w.check(pool.roots, n);
     long expectedRows = verify || batchwise ? -1 : pool.outputRows(n);
     long t0 = System.nanoTime();
     try (VectorSchemaRoot root = VectorSchemaRoot.create(w.inputSchema(), allocator);
         FlightClient.ExchangeReaderWriter rw = client.doExchange(d)) {
       FlightStream reader = rw.getReader();
-      Future<long[]> read = readers.submit(() -> {
-        long rows = 0;
-        long batches = 0;
-        while (reader.next()) {
-          VectorSchemaRoot out = reader.getRoot();
-          String err = check == null ? null : check.next(out);
-          if (err != null) {
-            throw new IllegalStateException("wrong result: " + err);
-          }
-          rows += out.getRowCount();
-          batches++;
-        }
-        String err = check == null ? null : check.end();
-        if (err != null) {
-          throw new IllegalStateException("wrong result: " + err);
-        }
-        return new long[] {rows, batches};
-      });
+      Future<long[]> read =
+          readers.submit(
+              () -> {
+                long rows = 0;
+                long batches = 0;
+                while (reader.next()) {
+                  VectorSchemaRoot out = reader.getRoot();
+                  String err = check == null ? null : check.next(out);
+                  if (err != null) {
+                    throw new IllegalStateException("wrong result: " + err);
+                  }
+                  rows += out.getRowCount();
+                  batches++;
+                }
+                String err = check == null ? null : check.end();
+                if (err != null) {
+                  throw new IllegalStateException("wrong result: " + err);
+                }
+                return new long[] {rows, batches};
+              });
       FlightClient.ClientStreamListener writer = rw.getWriter();
       writer.setUseZeroCopy(true);
       VectorLoader loader = new VectorLoader(root);
@@ -388,11 +412,18 @@ public final class BenchClient {
         throw e.getCause() instanceof Exception c ? c : e;
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      if (batchwise ? got[0] != sentRows || got[1] != n
-          : !verify && got[0] != expectedRows) {
-        throw new IllegalStateException("sent " + n + " batches (" + sentRows + " rows), got "
-            + got[1] + " batches (" + got[0] + " rows" + (batchwise ? ")"
-                : ", expected " + expectedRows + " rows)"));
+      if (batchwise ? got[0] != sentRows || got[1] != n : !verify && got[0] != expectedRows) {
+        throw new IllegalStateException(
+            "sent "
+                + n
+                + " batches ("
+                + sentRows
+                + " rows), got "
+                + got[1]
+                + " batches ("
+                + got[0]
+                + " rows"
+                + (batchwise ? ")" : ", expected " + expectedRows + " rows)"));
       }
       return new Run(sentRows, n, got[0], seconds);
     }
@@ -438,8 +469,9 @@ public final class BenchClient {
           o.put("p99_ms", Stats.percentile(ms, 99));
           o.put("max_ms", Stats.max(ms));
           o.put("verified", true);
-          System.out.printf("java  session round trip %-11s p50 %.3f ms  p99 %.3f ms%n", config,
-              Stats.percentile(ms, 50), Stats.percentile(ms, 99));
+          System.out.printf(
+              "java  session round trip %-11s p50 %.3f ms  p99 %.3f ms%n",
+              config, Stats.percentile(ms, 50), Stats.percentile(ms, 99));
         } catch (Exception e) {
           o.put("verified", false);
           o.put("error", String.valueOf(e.getMessage()));

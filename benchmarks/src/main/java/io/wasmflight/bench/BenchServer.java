@@ -23,8 +23,8 @@ import org.apache.arrow.memory.RootAllocator;
  * </pre>
  *
  * Prints {@code bench-server port <port> pid <pid>} once listening. Writes {@code --info-file}
- * (JSON: the registrations with their compile times) at start and again at shutdown (SIGTERM)
- * with the process's peak RSS ({@code VmHWM}).
+ * (JSON: the registrations with their compile times) at start and again at shutdown (SIGTERM) with
+ * the process's peak RSS ({@code VmHWM}).
  */
 public final class BenchServer {
   private BenchServer() {}
@@ -63,19 +63,24 @@ public final class BenchServer {
     info.put("rss_after_start_bytes", ProcStatus.rss("self"));
     Files.writeString(infoFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(info));
 
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        info.put("peak_rss_bytes", ProcStatus.peakRss("self"));
-        info.put("rss_at_exit_bytes", ProcStatus.rss("self"));
-        Files.writeString(infoFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(info));
-        server.close();
-        root.close();
-      } catch (Exception e) {
-        System.err.println("bench-server: shutdown: " + e);
-      }
-    }, "bench-server-shutdown"));
-    System.out.println("bench-server port " + server.port() + " pid "
-        + ProcessHandle.current().pid());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    info.put("peak_rss_bytes", ProcStatus.peakRss("self"));
+                    info.put("rss_at_exit_bytes", ProcStatus.rss("self"));
+                    Files.writeString(
+                        infoFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(info));
+                    server.close();
+                    root.close();
+                  } catch (Exception e) {
+                    System.err.println("bench-server: shutdown: " + e);
+                  }
+                },
+                "bench-server-shutdown"));
+    System.out.println(
+        "bench-server port " + server.port() + " pid " + ProcessHandle.current().pid());
     System.out.flush();
     server.awaitTermination();
   }

@@ -30,8 +30,12 @@ final class Chart {
   record Panel(String title, List<String> groups, Bar[][] bars) {}
 
   static final Color[] COLORS = {
-    new Color(0x8c8c8c), new Color(0x4e79a7), new Color(0xf28e2b), new Color(0xe15759),
-    new Color(0x59a14f), new Color(0xb07aa1)
+    new Color(0x8c8c8c),
+    new Color(0x4e79a7),
+    new Color(0xf28e2b),
+    new Color(0xe15759),
+    new Color(0x59a14f),
+    new Color(0xb07aa1)
   };
 
   static {
@@ -42,8 +46,8 @@ final class Chart {
 
   private Chart() {}
 
-  static void write(Path file, String title, String yLabel, List<String> series,
-      List<Panel> panels) throws IOException {
+  static void write(Path file, String title, String yLabel, List<String> series, List<Panel> panels)
+      throws IOException {
     int cols = 2;
     int rows = (panels.size() + cols - 1) / cols;
     int pw = 800;
@@ -54,8 +58,8 @@ final class Chart {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = img.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING,
-        RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+    g.setRenderingHint(
+        RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, w, h);
     g.setColor(Color.BLACK);
@@ -98,15 +102,33 @@ final class Chart {
       decHi = decLo + 1;
     }
     for (int i = 0; i < panels.size(); i++) {
-      drawPanel(g, panels.get(i), (i % cols) * pw, top + (i / cols) * ph, pw, ph, decLo, decHi,
-          yLabel, series.size());
+      drawPanel(
+          g,
+          panels.get(i),
+          (i % cols) * pw,
+          top + (i / cols) * ph,
+          pw,
+          ph,
+          decLo,
+          decHi,
+          yLabel,
+          series.size());
     }
     g.dispose();
     ImageIO.write(img, "png", file.toFile());
   }
 
-  private static void drawPanel(Graphics2D g, Panel p, int ox, int oy, int pw, int ph, int decLo,
-      int decHi, String yLabel, int nSeries) {
+  private static void drawPanel(
+      Graphics2D g,
+      Panel p,
+      int ox,
+      int oy,
+      int pw,
+      int ph,
+      int decLo,
+      int decHi,
+      String yLabel,
+      int nSeries) {
     int left = ox + 95;
     int right = ox + pw - 25;
     int top = oy + 40;

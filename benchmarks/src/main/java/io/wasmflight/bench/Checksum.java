@@ -7,10 +7,10 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * FNV-1a (32-bit) over a batch's logical content: per column, per row, one byte (1 = valid,
- * 0 = null) then, when valid, the value's bytes (little-endian fixed width, or the string's
- * bytes). {@code benchmarks/node/kernel.mjs} computes the same over the guest's output structs,
- * so a Node run is checked against the output Chicory produced and Java verified.
+ * FNV-1a (32-bit) over a batch's logical content: per column, per row, one byte (1 = valid, 0 =
+ * null) then, when valid, the value's bytes (little-endian fixed width, or the string's bytes).
+ * {@code benchmarks/node/kernel.mjs} computes the same over the guest's output structs, so a Node
+ * run is checked against the output Chicory produced and Java verified.
  */
 public final class Checksum {
   private static final int OFFSET_BASIS = 0x811C9DC5;

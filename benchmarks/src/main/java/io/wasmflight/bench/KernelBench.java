@@ -42,10 +42,10 @@ import org.apache.arrow.vector.types.pojo.Field;
  * <p>Also measures per-module setup: parse, compile (once) and instantiate per session (p50/p99).
  *
  * <p>{@code --breakdown-only} instead times, for AOT, the copy into guest memory alone and the
- * whole server step (copy in, call, validate and copy out, release). bench.sh runs it in a
- * separate JVM so that the host-side work shares no JIT state with the call timings (the
- * compiled speed of a guest loop varies between JVMs: add_one at 64K rows runs at either about
- * 340 or about 830 Mrows/s depending on how C2 compiled it).
+ * whole server step (copy in, call, validate and copy out, release). bench.sh runs it in a separate
+ * JVM so that the host-side work shares no JIT state with the call timings (the compiled speed of a
+ * guest loop varies between JVMs: add_one at 64K rows runs at either about 340 or about 830 Mrows/s
+ * depending on how C2 compiled it).
  *
  * <pre>
  * KernelBench --wasm-dir DIR --out FILE --dump-dir DIR [--batch-sizes 1K,64K,1M] [--reps 5]
@@ -86,10 +86,14 @@ public final class KernelBench {
     int interpMaxBatch = a.intValue("--interp-max-batch", 65536);
     int sessions = a.intValue("--sessions", 200);
     // Kernel-only runs the maps (the other kinds have other calling sequences).
-    List<String> workloads = a.strings("--workloads", Workload.names(Workload.maps())).stream()
-        .filter(name -> Workload.byName(name).kind() == Workload.Kind.MAP).toList();
-    List<String> engines = a.flag("--breakdown-only") ? List.of("aot")
-        : a.strings("--engines", "aot,interpreter,java");
+    List<String> workloads =
+        a.strings("--workloads", Workload.names(Workload.maps())).stream()
+            .filter(name -> Workload.byName(name).kind() == Workload.Kind.MAP)
+            .toList();
+    List<String> engines =
+        a.flag("--breakdown-only")
+            ? List.of("aot")
+            : a.strings("--engines", "aot,interpreter,java");
     ObjectMapper json = new ObjectMapper();
     ObjectNode result = json.createObjectNode();
     result.put("java_version", Runtime.version().toString());
@@ -108,9 +112,10 @@ public final class KernelBench {
         long t0 = System.nanoTime();
         WasmModule module = Parser.parse(bytes);
         long t1 = System.nanoTime();
-        Function<Instance, Machine> compiled = MachineFactoryCompiler.builder(module)
-            .withInterpreterFallback(InterpreterFallback.SILENT)
-            .compile();
+        Function<Instance, Machine> compiled =
+            MachineFactoryCompiler.builder(module)
+                .withInterpreterFallback(InterpreterFallback.SILENT)
+                .compile();
         long t2 = System.nanoTime();
         if (a.flag("--breakdown-only")) {
           for (int rows : sizes) {
@@ -127,10 +132,17 @@ public final class KernelBench {
                 cell.put("verified", false);
                 cell.put("error", String.valueOf(e));
               }
-              System.out.println("kernel step " + Report.kernelLine(cell.path("step").isObject()
-                  ? ((ObjectNode) cell.get("step")).deepCopy().put("engine", "aot step")
-                      .put("workload", w.name()).put("batch_rows", rows).put("verified", true)
-                  : cell));
+              System.out.println(
+                  "kernel step "
+                      + Report.kernelLine(
+                          cell.path("step").isObject()
+                              ? ((ObjectNode) cell.get("step"))
+                                  .deepCopy()
+                                  .put("engine", "aot step")
+                                  .put("workload", w.name())
+                                  .put("batch_rows", rows)
+                                  .put("verified", true)
+                              : cell));
             }
           }
           continue;
@@ -142,8 +154,12 @@ public final class KernelBench {
         s.put("compile_ms", (t2 - t1) / 1e6);
         s.set("instantiate_aot", instantiateTimes(module, compiled, sessions));
         s.set("instantiate_interpreter", instantiateTimes(module, null, sessions));
-        System.out.printf("kernel setup %-10s parse %.1f ms, compile %.1f ms, instantiate AOT "
-                + "p50 %.3f ms p99 %.3f ms%n", w.name(), (t1 - t0) / 1e6, (t2 - t1) / 1e6,
+        System.out.printf(
+            "kernel setup %-10s parse %.1f ms, compile %.1f ms, instantiate AOT "
+                + "p50 %.3f ms p99 %.3f ms%n",
+            w.name(),
+            (t1 - t0) / 1e6,
+            (t2 - t1) / 1e6,
             s.get("instantiate_aot").get("p50_ms").asDouble(),
             s.get("instantiate_aot").get("p99_ms").asDouble());
 
@@ -170,8 +186,12 @@ public final class KernelBench {
                   if (checksum == null) {
                     checksum = sum;
                   } else if (checksum != sum) {
-                    throw new IllegalStateException("output checksum " + sum + " differs from "
-                        + "the other engine's " + checksum);
+                    throw new IllegalStateException(
+                        "output checksum "
+                            + sum
+                            + " differs from "
+                            + "the other engine's "
+                            + checksum);
                   }
                   cell.put("checksum", sum);
                 }
@@ -179,12 +199,12 @@ public final class KernelBench {
               } catch (Exception | StackOverflowError e) {
                 cell.put("verified", false);
                 cell.put("error", String.valueOf(e));
-                System.err.println("kernel " + engine + " " + w.name() + " " + rows
-                    + ": FAILED: " + e);
+                System.err.println(
+                    "kernel " + engine + " " + w.name() + " " + rows + ": FAILED: " + e);
               }
               System.out.println("kernel " + Report.kernelLine(cell));
-              Files.writeString(out,
-                  json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+              Files.writeString(
+                  out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
             }
             if (checksum != null) {
               dumps.add(dump(json, dumpDir, wasmDir, w, in, checksum));
@@ -230,10 +250,10 @@ public final class KernelBench {
 
   /**
    * Calls {@code k} in windows of a tenth of the warm-up time until at least {@code
-   * --warmup-seconds} have passed and two consecutive windows ran at rates within 5% of each
-   * other (the JIT has settled: Chicory's generated classes can take seconds to reach C2 on a
-   * busy 2-core machine), or ten times the warm-up time at most. Returns the seconds per call of
-   * the last window.
+   * --warmup-seconds} have passed and two consecutive windows ran at rates within 5% of each other
+   * (the JIT has settled: Chicory's generated classes can take seconds to reach C2 on a busy 2-core
+   * machine), or ten times the warm-up time at most. Returns the seconds per call of the last
+   * window.
    */
   private double warmUp(Kernel k) {
     long start = System.nanoTime();
@@ -281,8 +301,12 @@ public final class KernelBench {
     Report.putStats(cell, rowsPerSec, bytesPerRow);
   }
 
-  private int runGuest(MapWorkload w, WasmModule module, Function<Instance, Machine> compiled,
-      VectorSchemaRoot in, ObjectNode cell) {
+  private int runGuest(
+      MapWorkload w,
+      WasmModule module,
+      Function<Instance, Machine> compiled,
+      VectorSchemaRoot in,
+      ObjectNode cell) {
     GuestInstance guest = GuestInstance.instantiate(module, compiled, CAP_PAGES, budget());
     InputWriter writer = new InputWriter(guest, in.getSchema());
     writer.write(in);
@@ -291,22 +315,23 @@ public final class KernelBench {
     ExportFunction entry = guest.export(w.export());
     int schemaPtr = writer.schemaPtr();
     int arrayPtr = writer.arrayPtr();
-    Kernel call = () -> {
-      guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
-      int status = guest.callInt(entry, schemaPtr, arrayPtr, outSchema, outArray);
-      if (status != AbiV1.WF_OK) {
-        throw new IllegalStateException(w.export() + " returned " + status + ": "
-            + guest.lastError());
-      }
-      guest.release(outSchema, outArray);
-    };
+    Kernel call =
+        () -> {
+          guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
+          int status = guest.callInt(entry, schemaPtr, arrayPtr, outSchema, outArray);
+          if (status != AbiV1.WF_OK) {
+            throw new IllegalStateException(
+                w.export() + " returned " + status + ": " + guest.lastError());
+          }
+          guest.release(outSchema, outArray);
+        };
     // Verify the output once, through the server's own reader.
     int checksum;
     guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
     int status = guest.callInt(entry, schemaPtr, arrayPtr, outSchema, outArray);
     if (status != AbiV1.WF_OK) {
-      throw new IllegalStateException(w.export() + " returned " + status + ": "
-          + guest.lastError());
+      throw new IllegalStateException(
+          w.export() + " returned " + status + ": " + guest.lastError());
     }
     try (OutputReader reader = new OutputReader(guest, allocator, Long.MAX_VALUE, null)) {
       VectorSchemaRoot out = reader.read(outSchema, outArray, in.getRowCount());
@@ -328,15 +353,18 @@ public final class KernelBench {
         time(() -> writer.write(in), in.getRowCount(), copyIn);
         ObjectNode step = cell.putObject("step");
         step.put("bytes_per_row", cell.get("bytes_per_row").asDouble());
-        time(() -> {
-          writer.write(in);
-          guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
-          if (guest.callInt(entry, schemaPtr, arrayPtr, outSchema, outArray) != AbiV1.WF_OK) {
-            throw new IllegalStateException(w.export() + " failed: " + guest.lastError());
-          }
-          reader.read(outSchema, outArray, in.getRowCount());
-          guest.release(outSchema, outArray);
-        }, in.getRowCount(), step);
+        time(
+            () -> {
+              writer.write(in);
+              guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
+              if (guest.callInt(entry, schemaPtr, arrayPtr, outSchema, outArray) != AbiV1.WF_OK) {
+                throw new IllegalStateException(w.export() + " failed: " + guest.lastError());
+              }
+              reader.read(outSchema, outArray, in.getRowCount());
+              guest.release(outSchema, outArray);
+            },
+            in.getRowCount(),
+            step);
       }
     }
     cell.put("guest_memory_bytes", guest.memory().size());
@@ -357,11 +385,12 @@ public final class KernelBench {
   }
 
   /**
-   * Writes the batch for Node: {@code <workload>-<rows>.bin} (every C Data buffer, 8-byte
-   * aligned) and a JSON description with offsets, lengths and the expected output checksum.
+   * Writes the batch for Node: {@code <workload>-<rows>.bin} (every C Data buffer, 8-byte aligned)
+   * and a JSON description with offsets, lengths and the expected output checksum.
    */
-  private static ObjectNode dump(ObjectMapper json, Path dir, Path wasmDir, Workload w,
-      VectorSchemaRoot in, int checksum) throws IOException {
+  private static ObjectNode dump(
+      ObjectMapper json, Path dir, Path wasmDir, Workload w, VectorSchemaRoot in, int checksum)
+      throws IOException {
     int rows = in.getRowCount();
     String base = w.name() + "-" + rows;
     ObjectNode d = json.createObjectNode();
@@ -389,17 +418,26 @@ public final class KernelBench {
         pos = put(o, bufs, v.getValidityBuffer(), validityLen, pos);
         if (v instanceof BaseVariableWidthVector var) {
           pos = put(o, bufs, var.getOffsetBuffer(), 4L * (rows + 1), pos);
-          pos = put(o, bufs, var.getDataBuffer(),
-              rows == 0 ? 0 : var.getOffsetBuffer().getInt(4L * rows), pos);
+          pos =
+              put(
+                  o,
+                  bufs,
+                  var.getDataBuffer(),
+                  rows == 0 ? 0 : var.getOffsetBuffer().getInt(4L * rows),
+                  pos);
         } else {
-          pos = put(o, bufs, v.getDataBuffer(),
-              (long) rows * ((org.apache.arrow.vector.BaseFixedWidthVector) v).getTypeWidth(),
-              pos);
+          pos =
+              put(
+                  o,
+                  bufs,
+                  v.getDataBuffer(),
+                  (long) rows * ((org.apache.arrow.vector.BaseFixedWidthVector) v).getTypeWidth(),
+                  pos);
         }
       }
     }
-    Files.writeString(dir.resolve(base + ".json"),
-        json.writerWithDefaultPrettyPrinter().writeValueAsString(d));
+    Files.writeString(
+        dir.resolve(base + ".json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(d));
     ObjectNode ref = json.createObjectNode();
     ref.put("workload", w.name());
     ref.put("rows", rows);

@@ -25,9 +25,9 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The workloads of the other kinds (ABI 1.2): a filter, a table function and two aggregates.
- * Their output is checked as one stream of rows against what Java computes from the input,
- * whatever the batch boundaries; the native twins are {@link NativeKernel}s.
+ * The workloads of the other kinds (ABI 1.2): a filter, a table function and two aggregates. Their
+ * output is checked as one stream of rows against what Java computes from the input, whatever the
+ * batch boundaries; the native twins are {@link NativeKernel}s.
  */
 final class KindWorkloads {
   private KindWorkloads() {}
@@ -75,8 +75,8 @@ final class KindWorkloads {
   }
 
   /** The sum of {@code perBatch} over the input batches of an exchange. */
-  static long perInput(List<VectorSchemaRoot> inputs, long batches,
-      ToLongFunction<VectorSchemaRoot> perBatch) {
+  static long perInput(
+      List<VectorSchemaRoot> inputs, long batches, ToLongFunction<VectorSchemaRoot> perBatch) {
     long sum = 0;
     for (int b = 0; b < inputs.size(); b++) {
       long t = times(inputs, batches, b);
@@ -114,8 +114,7 @@ final class KindWorkloads {
     @Override
     public final String end() {
       String missing = missing();
-      return missing == null ? null : "the output ends after " + row + " rows; missing "
-          + missing;
+      return missing == null ? null : "the output ends after " + row + " rows; missing " + missing;
     }
 
     /** Output row {@code i} against the next expected row. */
@@ -130,8 +129,12 @@ final class KindWorkloads {
   /** Filter: the rows whose int64 {@code x} is valid and above zero (~45% of them). */
   static final class Positive extends KindWorkload {
     Positive() {
-      super("positive", Kind.FILTER, Workloads.AddOne.SCHEMA, "rows with x > 0 of one int64 "
-          + "column (add_one's input: ~45% kept, ~10% nulls dropped)");
+      super(
+          "positive",
+          Kind.FILTER,
+          Workloads.AddOne.SCHEMA,
+          "rows with x > 0 of one int64 "
+              + "column (add_one's input: ~45% kept, ~10% nulls dropped)");
     }
 
     static boolean keeps(BigIntVector x, int row) {
@@ -188,7 +191,13 @@ final class KindWorkloads {
           }
           BigIntVector got = (BigIntVector) out.getVector(0);
           if (got.isNull(i) || got.get(i) != x()) {
-            return "expected x = " + x() + " (batch " + batch + " row " + row + "), got "
+            return "expected x = "
+                + x()
+                + " (batch "
+                + batch
+                + " row "
+                + row
+                + "), got "
                 + got.getObject(i);
           }
           row++;
@@ -239,18 +248,24 @@ final class KindWorkloads {
 
   /** Table function: one row ({@code row}, {@code word}) per whitespace-separated word. */
   static final class SplitWords extends TextWorkload {
-    static final Schema OUTPUT = new Schema(List.of(
-        Field.notNullable("row", new ArrowType.Int(32, true)),
-        Field.nullable("word", ArrowType.Utf8.INSTANCE)));
+    static final Schema OUTPUT =
+        new Schema(
+            List.of(
+                Field.notNullable("row", new ArrowType.Int(32, true)),
+                Field.nullable("word", ArrowType.Utf8.INSTANCE)));
 
     SplitWords() {
-      super("split_words", Kind.TABLE, "one row (input row, word) per word of "
-          + "utf8 lines of 0-8 words (mean 4), ~5% nulls; output batches of at most 64K rows");
+      super(
+          "split_words",
+          Kind.TABLE,
+          "one row (input row, word) per word of "
+              + "utf8 lines of 0-8 words (mean 4), ~5% nulls; output batches of at most 64K rows");
     }
 
     /** The words of row {@code r}: none for a null. */
     static List<String> words(VarCharVector lines, int r) {
-      return lines.isNull(r) ? List.of()
+      return lines.isNull(r)
+          ? List.of()
           : Words.split(new String(lines.get(r), StandardCharsets.UTF_8));
     }
 
@@ -302,8 +317,8 @@ final class KindWorkloads {
           }
           IntVector gotRow = (IntVector) out.getVector(0);
           VarCharVector gotWord = (VarCharVector) out.getVector(1);
-          String got = gotWord.isNull(i) ? null
-              : new String(gotWord.get(i), StandardCharsets.UTF_8);
+          String got =
+              gotWord.isNull(i) ? null : new String(gotWord.get(i), StandardCharsets.UTF_8);
           if (gotRow.get(i) != row || !words.get(word).equals(got)) {
             return "expected " + expected() + ", got (" + gotRow.get(i) + ", '" + got + "')";
           }
@@ -382,13 +397,21 @@ final class KindWorkloads {
 
   /** Grouped aggregate: the count of every word over the stream, sorted by word. */
   static final class WordCount extends TextWorkload {
-    static final Schema OUTPUT = new Schema(List.of(
-        Field.notNullable("word", ArrowType.Utf8.INSTANCE), Field.notNullable("count", INT64)));
+    static final Schema OUTPUT =
+        new Schema(
+            List.of(
+                Field.notNullable("word", ArrowType.Utf8.INSTANCE),
+                Field.notNullable("count", INT64)));
 
     WordCount() {
-      super("word_count", Kind.AGGREGATE, "count of each word over the stream "
-          + "(split_words' input: " + Words.VOCABULARY_SIZE + " distinct words), sorted by word, "
-          + "emitted by finish");
+      super(
+          "word_count",
+          Kind.AGGREGATE,
+          "count of each word over the stream "
+              + "(split_words' input: "
+              + Words.VOCABULARY_SIZE
+              + " distinct words), sorted by word, "
+              + "emitted by finish");
     }
 
     /** The expected counts, in output order. */
@@ -421,12 +444,19 @@ final class KindWorkloads {
             return "no more rows expected";
           }
           Map.Entry<String, Long> want = expected.next();
-          String word = new String(((VarCharVector) out.getVector(0)).get(i),
-              StandardCharsets.UTF_8);
+          String word =
+              new String(((VarCharVector) out.getVector(0)).get(i), StandardCharsets.UTF_8);
           long count = ((BigIntVector) out.getVector(1)).get(i);
           if (!want.getKey().equals(word) || want.getValue() != count) {
-            return "expected ('" + want.getKey() + "', " + want.getValue() + "), got ('" + word
-                + "', " + count + ")";
+            return "expected ('"
+                + want.getKey()
+                + "', "
+                + want.getValue()
+                + "), got ('"
+                + word
+                + "', "
+                + count
+                + ")";
           }
           return null;
         }
@@ -461,8 +491,9 @@ final class KindWorkloads {
                 scratch = new byte[2 * len];
               }
               data.getBytes(words.start(), scratch, 0, len);
-              counts.computeIfAbsent(new String(scratch, 0, len, StandardCharsets.UTF_8),
-                  k -> new long[1])[0]++;
+              counts
+                  .computeIfAbsent(
+                      new String(scratch, 0, len, StandardCharsets.UTF_8), k -> new long[1])[0]++;
             }
           }
         }
@@ -506,13 +537,21 @@ final class KindWorkloads {
   /** Aggregate: count, min, max and mean of a float64 column, one row from finish. */
   static final class Summary extends KindWorkload {
     static final Schema INPUT = new Schema(List.of(Field.nullable("v", FLOAT64)));
-    static final Schema OUTPUT = new Schema(List.of(Field.notNullable("count", INT64),
-        Field.nullable("min", FLOAT64), Field.nullable("max", FLOAT64),
-        Field.nullable("mean", FLOAT64)));
+    static final Schema OUTPUT =
+        new Schema(
+            List.of(
+                Field.notNullable("count", INT64),
+                Field.nullable("min", FLOAT64),
+                Field.nullable("max", FLOAT64),
+                Field.nullable("mean", FLOAT64)));
 
     Summary() {
-      super("summary", Kind.AGGREGATE, INPUT, "count, min, max and mean of one float64 column "
-          + "over the stream, ~10% nulls; one row, emitted by finish");
+      super(
+          "summary",
+          Kind.AGGREGATE,
+          INPUT,
+          "count, min, max and mean of one float64 column "
+              + "over the stream, ~10% nulls; one row, emitted by finish");
     }
 
     /** count, min, max, sum over the non-null values, in input order (as the guest sums). */
@@ -543,7 +582,12 @@ final class KindWorkloads {
 
     @Override
     public VectorSchemaRoot generate(BufferAllocator allocator, int rows, long seed) {
-      return Workloads.oneColumn(INPUT, allocator, rows, seed, 10,
+      return Workloads.oneColumn(
+          INPUT,
+          allocator,
+          rows,
+          seed,
+          10,
           (v, i, r) -> ((Float8Vector) v).set(i, r.nextDouble(-1000.0, 1000.0)));
     }
 
@@ -570,8 +614,7 @@ final class KindWorkloads {
           }
         }
       }
-      String expected = count == 0 ? row(0L, null, null, null)
-          : row(count, min, max, sum / count);
+      String expected = count == 0 ? row(0L, null, null, null) : row(count, min, max, sum / count);
       return new RowCheck(OUTPUT) {
         private boolean seen;
 
@@ -581,8 +624,12 @@ final class KindWorkloads {
             return "no more rows expected";
           }
           seen = true;
-          String got = row(out.getVector(0).getObject(i), out.getVector(1).getObject(i),
-              out.getVector(2).getObject(i), out.getVector(3).getObject(i));
+          String got =
+              row(
+                  out.getVector(0).getObject(i),
+                  out.getVector(1).getObject(i),
+                  out.getVector(2).getObject(i),
+                  out.getVector(3).getObject(i));
           return expected.equals(got) ? null : "expected " + expected + ", got " + got;
         }
 

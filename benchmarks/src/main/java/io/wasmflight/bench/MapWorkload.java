@@ -8,8 +8,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A map workload: one output batch per input batch, checked batch by batch; the plain-Java
- * kernel is a {@link NativeFunction} (also what KernelBench times as "plain Java").
+ * A map workload: one output batch per input batch, checked batch by batch; the plain-Java kernel
+ * is a {@link NativeFunction} (also what KernelBench times as "plain Java").
  */
 public abstract class MapWorkload extends Workload {
   private final Schema outputSchema;
@@ -32,8 +32,8 @@ public abstract class MapWorkload extends Workload {
   }
 
   /**
-   * The plain-Java kernel: fills {@code out} (of {@link #outputSchema}, reused across batches,
-   * its vectors allocated as needed) and sets its row count to {@code in}'s.
+   * The plain-Java kernel: fills {@code out} (of {@link #outputSchema}, reused across batches, its
+   * vectors allocated as needed) and sets its row count to {@code in}'s.
    */
   protected abstract void applyNative(VectorSchemaRoot in, VectorSchemaRoot out);
 
@@ -86,7 +86,9 @@ public abstract class MapWorkload extends Workload {
    * Output batch {@code i} must have input batch {@code i}'s row count and pass {@code verify};
    * there must be one per input batch (a map, or echo).
    */
-  static Check batchwise(List<VectorSchemaRoot> inputs, long batches,
+  static Check batchwise(
+      List<VectorSchemaRoot> inputs,
+      long batches,
       BiFunction<VectorSchemaRoot, VectorSchemaRoot, String> verify) {
     return new Check() {
       private long seen;
@@ -98,8 +100,10 @@ public abstract class MapWorkload extends Workload {
           return "more output batches than the " + batches + " input batches";
         }
         VectorSchemaRoot in = input(inputs, batch);
-        String err = out.getRowCount() != in.getRowCount()
-            ? out.getRowCount() + " rows for " + in.getRowCount() : verify.apply(in, out);
+        String err =
+            out.getRowCount() != in.getRowCount()
+                ? out.getRowCount() + " rows for " + in.getRowCount()
+                : verify.apply(in, out);
         return err == null ? null : "batch " + batch + ": " + err;
       }
 

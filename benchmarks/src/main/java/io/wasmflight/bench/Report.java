@@ -20,21 +20,35 @@ import java.util.TreeSet;
  * client-pyarrow.json}, {@code kernel-java.json}, {@code kernel-node.json}, {@code server.json},
  * {@code meta.json}) into {@code results.json}, {@code results.md} and the charts ({@code
  * chart.png}: Java client end to end; {@code chart-pyarrow.png}; {@code chart-kernel.png}).
- * Evaluates the targets (reported, never asserted) and counts the verified configurations: exits
- * 1 when any configuration produced a wrong result, failed, or is missing.
+ * Evaluates the targets (reported, never asserted) and counts the verified configurations: exits 1
+ * when any configuration produced a wrong result, failed, or is missing.
  *
  * <pre>Report --dir RESULTS_DIR</pre>
  */
 public final class Report {
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> CONFIGS = BenchClient.CONFIGS;
-  static final Map<String, String> CONFIG_LABELS = Map.of(
-      "echo", "echo", "native", "native Java", "aot", "wasm AOT", "interpreter",
-      "wasm interpreter");
+  static final Map<String, String> CONFIG_LABELS =
+      Map.of(
+          "echo",
+          "echo",
+          "native",
+          "native Java",
+          "aot",
+          "wasm AOT",
+          "interpreter",
+          "wasm interpreter");
   static final List<String> ENGINES = List.of("aot", "interpreter", "node", "java");
-  static final Map<String, String> ENGINE_LABELS = Map.of(
-      "aot", "Chicory AOT", "interpreter", "Chicory interpreter", "node", "Node (V8)", "java",
-      "plain Java");
+  static final Map<String, String> ENGINE_LABELS =
+      Map.of(
+          "aot",
+          "Chicory AOT",
+          "interpreter",
+          "Chicory interpreter",
+          "node",
+          "Node (V8)",
+          "java",
+          "plain Java");
 
   private final Path dir;
   private final List<String> failures = new ArrayList<>();
@@ -59,14 +73,24 @@ public final class Report {
   }
 
   static String cellLine(JsonNode c) {
-    String head = String.format(Locale.ROOT, "%-10s %-11s %8d rows/batch: ",
-        c.path("workload").asText(), c.path("config").asText(), c.path("batch_rows").asInt());
+    String head =
+        String.format(
+            Locale.ROOT,
+            "%-10s %-11s %8d rows/batch: ",
+            c.path("workload").asText(),
+            c.path("config").asText(),
+            c.path("batch_rows").asInt());
     return head + statsText(c);
   }
 
   static String kernelLine(JsonNode c) {
-    String head = String.format(Locale.ROOT, "%-11s %-10s %8d rows: ",
-        c.path("engine").asText(), c.path("workload").asText(), c.path("batch_rows").asInt());
+    String head =
+        String.format(
+            Locale.ROOT,
+            "%-11s %-10s %8d rows: ",
+            c.path("engine").asText(),
+            c.path("workload").asText(),
+            c.path("batch_rows").asInt());
     return head + statsText(c);
   }
 
@@ -77,7 +101,9 @@ public final class Report {
     if (!c.has("rows_per_s_median")) {
       return "verified";
     }
-    return String.format(Locale.ROOT, "%s Mrows/s [%s-%s], %s MB/s",
+    return String.format(
+        Locale.ROOT,
+        "%s Mrows/s [%s-%s], %s MB/s",
         Chart.number(c.get("rows_per_s_median").asDouble() / 1e6),
         Chart.number(c.get("rows_per_s_min").asDouble() / 1e6),
         Chart.number(c.get("rows_per_s_max").asDouble() / 1e6),
@@ -92,8 +118,8 @@ public final class Report {
   }
 
   /**
-   * Writes the report of a results folder, printing where and the pass/fail count to {@code
-   * log}; returns 0 when every configuration passed.
+   * Writes the report of a results folder, printing where and the pass/fail count to {@code log};
+   * returns 0 when every configuration passed.
    */
   static int write(Path dir, PrintStream log) throws IOException {
     return new Report(dir).run(log);
@@ -125,7 +151,8 @@ public final class Report {
     ObjectNode out = JSON.createObjectNode();
     ObjectNode m = meta.isObject() ? ((ObjectNode) meta).deepCopy() : JSON.createObjectNode();
     if (m.has("started_epoch_s")) {
-      m.put("wall_seconds_to_report",
+      m.put(
+          "wall_seconds_to_report",
           System.currentTimeMillis() / 1000.0 - m.get("started_epoch_s").asDouble());
     }
     out.set("meta", m);
@@ -153,10 +180,21 @@ public final class Report {
       failures.add("kernel-breakdown.json is incomplete (that part of the run stopped early)");
     }
     for (JsonNode b : breakdown.path("cells")) {
-      count(b, "kernel breakdown aot " + b.path("workload").asText() + " "
-          + b.path("batch_rows").asInt());
-      JsonNode aot = find(kernelCells, "engine", "aot", "workload", b.path("workload").asText(),
-          "batch_rows", b.path("batch_rows").asText());
+      count(
+          b,
+          "kernel breakdown aot "
+              + b.path("workload").asText()
+              + " "
+              + b.path("batch_rows").asInt());
+      JsonNode aot =
+          find(
+              kernelCells,
+              "engine",
+              "aot",
+              "workload",
+              b.path("workload").asText(),
+              "batch_rows",
+              b.path("batch_rows").asText());
       if (aot != null && b.has("step")) {
         ((ObjectNode) aot).set("copy_in", b.get("copy_in"));
         ((ObjectNode) aot).set("step", b.get("step"));
@@ -176,12 +214,25 @@ public final class Report {
 
     // Verification count: every configuration that produced results.
     for (JsonNode c : e2e) {
-      count(c, c.path("client").asText() + " " + c.path("workload").asText() + " "
-          + c.path("config").asText() + " " + c.path("batch_rows").asInt());
+      count(
+          c,
+          c.path("client").asText()
+              + " "
+              + c.path("workload").asText()
+              + " "
+              + c.path("config").asText()
+              + " "
+              + c.path("batch_rows").asInt());
     }
     for (JsonNode c : kernelCells) {
-      count(c, "kernel " + c.path("engine").asText() + " " + c.path("workload").asText() + " "
-          + c.path("batch_rows").asInt());
+      count(
+          c,
+          "kernel "
+              + c.path("engine").asText()
+              + " "
+              + c.path("workload").asText()
+              + " "
+              + c.path("batch_rows").asInt());
     }
     for (JsonNode c : out.path("session_roundtrip")) {
       count(c, "session round trip " + c.path("config").asText());
@@ -194,12 +245,14 @@ public final class Report {
     ArrayNode f = v.putArray("failures");
     failures.forEach(f::add);
 
-    Files.writeString(dir.resolve("results.json"),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+    Files.writeString(
+        dir.resolve("results.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
     Files.writeString(dir.resolve("results.md"), markdown(out));
     charts(out);
-    log.println("bench: results in " + dir.toAbsolutePath()
-        + " (results.md, results.json, chart.png, chart-pyarrow.png, chart-kernel.png)");
+    log.println(
+        "bench: results in "
+            + dir.toAbsolutePath()
+            + " (results.md, results.json, chart.png, chart-pyarrow.png, chart-kernel.png)");
     for (String s : failures) {
       log.println("bench: FAILED: " + s);
     }
@@ -244,14 +297,20 @@ public final class Report {
     for (JsonNode c : e2e) {
       JsonNode echo = byKey.get(key(c, "client", "workload", "batch_rows") + "echo|");
       if (echo != null && echo.has("rows_per_s_median") && c.has("rows_per_s_median")) {
-        ((ObjectNode) c).put("ratio_to_echo",
-            c.get("rows_per_s_median").asDouble() / echo.get("rows_per_s_median").asDouble());
+        ((ObjectNode) c)
+            .put(
+                "ratio_to_echo",
+                c.get("rows_per_s_median").asDouble() / echo.get("rows_per_s_median").asDouble());
       }
       JsonNode interp = byKey.get(key(c, "client", "workload", "batch_rows") + "interpreter|");
-      if (c.path("config").asText().equals("aot") && interp != null
-          && interp.has("rows_per_s_median") && c.has("rows_per_s_median")) {
-        ((ObjectNode) c).put("aot_over_interpreter",
-            c.get("rows_per_s_median").asDouble() / interp.get("rows_per_s_median").asDouble());
+      if (c.path("config").asText().equals("aot")
+          && interp != null
+          && interp.has("rows_per_s_median")
+          && c.has("rows_per_s_median")) {
+        ((ObjectNode) c)
+            .put(
+                "aot_over_interpreter",
+                c.get("rows_per_s_median").asDouble() / interp.get("rows_per_s_median").asDouble());
       }
     }
   }
@@ -264,8 +323,10 @@ public final class Report {
     for (JsonNode c : cells) {
       JsonNode aot = byKey.get(key(c, "workload", "batch_rows") + "aot|");
       if (aot != null && aot.has("rows_per_s_median") && c.has("rows_per_s_median")) {
-        ((ObjectNode) c).put("ratio_to_aot",
-            c.get("rows_per_s_median").asDouble() / aot.get("rows_per_s_median").asDouble());
+        ((ObjectNode) c)
+            .put(
+                "ratio_to_aot",
+                c.get("rows_per_s_median").asDouble() / aot.get("rows_per_s_median").asDouble());
       }
     }
   }
@@ -289,8 +350,14 @@ public final class Report {
 
   // --- targets ---------------------------------------------------------------------------------
 
-  private static void target(ArrayNode targets, String name, String where, double value,
-      double goal, boolean atLeast, String unit) {
+  private static void target(
+      ArrayNode targets,
+      String name,
+      String where,
+      double value,
+      double goal,
+      boolean atLeast,
+      String unit) {
     ObjectNode t = targets.addObject();
     t.put("target", name);
     t.put("where", where);
@@ -312,39 +379,75 @@ public final class Report {
     }
   }
 
-  private static void evaluateTargets(ArrayNode targets, JsonNode e2e, JsonNode kernel,
-      JsonNode setup) {
+  private static void evaluateTargets(
+      ArrayNode targets, JsonNode e2e, JsonNode kernel, JsonNode setup) {
     for (String client : List.of("java", "pyarrow")) {
       for (int rows : List.of(65536, 1048576)) {
-        JsonNode aot = find(e2e, "client", client, "workload", "add_one", "config", "aot",
-            "batch_rows", String.valueOf(rows));
-        target(targets, "wasm AOT end to end / echo, add_one",
+        JsonNode aot =
+            find(
+                e2e,
+                "client",
+                client,
+                "workload",
+                "add_one",
+                "config",
+                "aot",
+                "batch_rows",
+                String.valueOf(rows));
+        target(
+            targets,
+            "wasm AOT end to end / echo, add_one",
             client + " client, " + rowsLabel(rows) + " rows/batch",
-            aot == null ? Double.NaN : aot.path("ratio_to_echo").asDouble(Double.NaN), 0.95,
-            true, "x");
+            aot == null ? Double.NaN : aot.path("ratio_to_echo").asDouble(Double.NaN),
+            0.95,
+            true,
+            "x");
       }
     }
     for (Workload w : Workload.maps()) {
       for (int rows : List.of(1024, 65536)) {
-        JsonNode interp = find(kernel, "engine", "interpreter", "workload", w.name(),
-            "batch_rows", String.valueOf(rows));
-        double ratio = interp == null ? Double.NaN
-            : 1 / interp.path("ratio_to_aot").asDouble(Double.NaN);
-        target(targets, "AOT / interpreter, kernel only",
-            w.name() + ", " + rowsLabel(rows) + " rows", ratio, 100, true, "x");
+        JsonNode interp =
+            find(
+                kernel,
+                "engine",
+                "interpreter",
+                "workload",
+                w.name(),
+                "batch_rows",
+                String.valueOf(rows));
+        double ratio =
+            interp == null ? Double.NaN : 1 / interp.path("ratio_to_aot").asDouble(Double.NaN);
+        target(
+            targets,
+            "AOT / interpreter, kernel only",
+            w.name() + ", " + rowsLabel(rows) + " rows",
+            ratio,
+            100,
+            true,
+            "x");
       }
     }
     for (int rows : List.of(1024, 65536, 1048576)) {
-      JsonNode n = find(kernel, "engine", "node", "workload", "add_one", "batch_rows",
-          String.valueOf(rows));
-      target(targets, "Node / AOT, kernel only, add_one (AOT within 1.3x of Node)",
+      JsonNode n =
+          find(kernel, "engine", "node", "workload", "add_one", "batch_rows", String.valueOf(rows));
+      target(
+          targets,
+          "Node / AOT, kernel only, add_one (AOT within 1.3x of Node)",
           rowsLabel(rows) + " rows",
-          n == null ? Double.NaN : n.path("ratio_to_aot").asDouble(Double.NaN), 1.3, false, "x");
+          n == null ? Double.NaN : n.path("ratio_to_aot").asDouble(Double.NaN),
+          1.3,
+          false,
+          "x");
     }
     for (JsonNode s : setup) {
-      target(targets, "instantiate per session, p50 (compiled once)",
+      target(
+          targets,
+          "instantiate per session, p50 (compiled once)",
           s.path("workload").asText() + " (AOT)",
-          s.path("instantiate_aot").path("p50_ms").asDouble(Double.NaN), 1.0, false, " ms");
+          s.path("instantiate_aot").path("p50_ms").asDouble(Double.NaN),
+          1.0,
+          false,
+          " ms");
     }
   }
 
@@ -382,8 +485,12 @@ public final class Report {
     if (c == null || !c.has("rows_per_s_median")) {
       return mrows(c);
     }
-    return mrows(c) + " [" + Chart.number(c.get("rows_per_s_min").asDouble() / 1e6) + "–"
-        + Chart.number(c.get("rows_per_s_max").asDouble() / 1e6) + "]";
+    return mrows(c)
+        + " ["
+        + Chart.number(c.get("rows_per_s_min").asDouble() / 1e6)
+        + "–"
+        + Chart.number(c.get("rows_per_s_max").asDouble() / 1e6)
+        + "]";
   }
 
   /** Median microseconds per batch of {@code rows} rows, from a cell's rows/s. */
@@ -419,59 +526,91 @@ public final class Report {
   private String markdown(JsonNode out) {
     StringBuilder b = new StringBuilder();
     JsonNode meta = out.path("meta");
-    b.append("# wasm-flight benchmark (").append(meta.path("mode").asText("?")).append(" mode, ")
-        .append(meta.path("started_at").asText("?")).append(")\n\n");
+    b.append("# wasm-flight benchmark (")
+        .append(meta.path("mode").asText("?"))
+        .append(" mode, ")
+        .append(meta.path("started_at").asText("?"))
+        .append(")\n\n");
     b.append("Machine: ").append(meta.path("machine").asText("?")).append(". ");
     JsonNode ver = out.path("versions");
-    b.append("JDK ").append(ver.path("java_server_and_client").asText()).append(", Node ")
-        .append(ver.path("node").asText()).append(", pyarrow ").append(ver.path("pyarrow").asText())
-        .append(" (Python ").append(ver.path("python").asText()).append(").");
+    b.append("JDK ")
+        .append(ver.path("java_server_and_client").asText())
+        .append(", Node ")
+        .append(ver.path("node").asText())
+        .append(", pyarrow ")
+        .append(ver.path("pyarrow").asText())
+        .append(" (Python ")
+        .append(ver.path("python").asText())
+        .append(").");
     if (meta.has("git")) {
-      b.append(" Source: commit ").append(meta.path("git").path("head").asText())
-          .append(meta.path("git").path("uncommitted_paths").asInt() > 0
-              ? " plus " + meta.path("git").path("uncommitted_paths").asInt()
-                  + " uncommitted paths" : "").append('.');
+      b.append(" Source: commit ")
+          .append(meta.path("git").path("head").asText())
+          .append(
+              meta.path("git").path("uncommitted_paths").asInt() > 0
+                  ? " plus "
+                      + meta.path("git").path("uncommitted_paths").asInt()
+                      + " uncommitted paths"
+                  : "")
+          .append('.');
     }
     if (meta.has("wall_seconds_to_report")) {
-      b.append(String.format(Locale.ROOT, " Wall time: %.0f s.",
-          meta.get("wall_seconds_to_report").asDouble()));
+      b.append(
+          String.format(
+              Locale.ROOT, " Wall time: %.0f s.", meta.get("wall_seconds_to_report").asDouble()));
     }
     b.append("\n\n");
     b.append(meta.path("method").asText("")).append("\n\n");
     if (meta.path("mode").asText().equals("quick")) {
-      b.append("**Quick mode: a smoke test of correctness. Every configuration ran on a few "
-          + "cold batches; the timings below are not meaningful.**\n\n");
+      b.append(
+          "**Quick mode: a smoke test of correctness. Every configuration ran on a few "
+              + "cold batches; the timings below are not meaningful.**\n\n");
     }
 
     b.append("## Workloads\n\n| workload | kind | what |\n|---|---|---|\n");
     for (Workload w : Workload.ALL) {
-      b.append("| ").append(w.name()).append(" | ").append(w.kind().wireName()).append(" | ")
-          .append(w.description()).append(" |\n");
+      b.append("| ")
+          .append(w.name())
+          .append(" | ")
+          .append(w.kind().wireName())
+          .append(" | ")
+          .append(w.description())
+          .append(" |\n");
     }
     b.append('\n');
 
     b.append("## Targets (reported, not asserted)\n\n");
     b.append("| target | where | goal | measured | status |\n|---|---|---|---|---|\n");
     for (JsonNode t : out.path("targets")) {
-      b.append("| ").append(t.path("target").asText()).append(" | ")
-          .append(t.path("where").asText()).append(" | ").append(t.path("goal").asText())
-          .append(" | ").append(t.path("measured").asText("-")).append(" | ")
-          .append(t.path("status").asText()).append(" |\n");
+      b.append("| ")
+          .append(t.path("target").asText())
+          .append(" | ")
+          .append(t.path("where").asText())
+          .append(" | ")
+          .append(t.path("goal").asText())
+          .append(" | ")
+          .append(t.path("measured").asText("-"))
+          .append(" | ")
+          .append(t.path("status").asText())
+          .append(" |\n");
     }
     b.append('\n');
 
     JsonNode e2e = out.path("e2e");
     for (String client : List.of("java", "pyarrow")) {
-      String title = client.equals("java")
-          ? "Java `FlightClient` in a separate JVM" : "pyarrow client in a separate process";
+      String title =
+          client.equals("java")
+              ? "Java `FlightClient` in a separate JVM"
+              : "pyarrow client in a separate process";
       b.append("## End to end: ").append(title).append("\n\n");
-      b.append("Input rows/s through one DoExchange, median of the timed runs, in Mrows/s. "
-          + "×echo = this configuration's median / echo's on the same data and batch size. For "
-          + "the filter, table and aggregate workloads the output is smaller or larger than the "
-          + "input (kept rows, one row per word, one row per distinct word or one row in all), "
-          + "so ×echo compares with sending the input back unchanged.\n\n");
-      b.append("| workload | rows/batch | echo | native Java | wasm AOT | wasm interpreter "
-          + "| native ×echo | AOT ×echo | interp ×echo | AOT / interp |\n");
+      b.append(
+          "Input rows/s through one DoExchange, median of the timed runs, in Mrows/s. "
+              + "×echo = this configuration's median / echo's on the same data and batch size. For "
+              + "the filter, table and aggregate workloads the output is smaller or larger than the "
+              + "input (kept rows, one row per word, one row per distinct word or one row in all), "
+              + "so ×echo compares with sending the input back unchanged.\n\n");
+      b.append(
+          "| workload | rows/batch | echo | native Java | wasm AOT | wasm interpreter "
+              + "| native ×echo | AOT ×echo | interp ×echo | AOT / interp |\n");
       b.append("|---|---|---|---|---|---|---|---|---|---|\n");
       for (Workload w : Workload.ALL) {
         for (int rows : sizes(e2e)) {
@@ -479,8 +618,17 @@ public final class Report {
           JsonNode[] cs = new JsonNode[4];
           boolean any = false;
           for (int i = 0; i < 4; i++) {
-            cs[i] = find(e2e, "client", client, "workload", w.name(), "batch_rows", rs,
-                "config", CONFIGS.get(i));
+            cs[i] =
+                find(
+                    e2e,
+                    "client",
+                    client,
+                    "workload",
+                    w.name(),
+                    "batch_rows",
+                    rs,
+                    "config",
+                    CONFIGS.get(i));
             any |= cs[i] != null;
           }
           if (!any) {
@@ -491,43 +639,67 @@ public final class Report {
             b.append(" | ").append(mrows(c));
           }
           for (int i = 1; i < 4; i++) {
-            b.append(" | ").append(ratio(cs[i] == null ? Double.NaN
-                : cs[i].path("ratio_to_echo").asDouble(Double.NaN)));
+            b.append(" | ")
+                .append(
+                    ratio(
+                        cs[i] == null
+                            ? Double.NaN
+                            : cs[i].path("ratio_to_echo").asDouble(Double.NaN)));
           }
-          b.append(" | ").append(ratio(cs[2] == null ? Double.NaN
-              : cs[2].path("aot_over_interpreter").asDouble(Double.NaN)));
+          b.append(" | ")
+              .append(
+                  ratio(
+                      cs[2] == null
+                          ? Double.NaN
+                          : cs[2].path("aot_over_interpreter").asDouble(Double.NaN)));
           b.append(" |\n");
         }
       }
-      b.append("\n<details><summary>Details: min–max, MB/s, rows per run, server peak RSS"
-          + "</summary>\n\n");
-      b.append("| workload | rows/batch | configuration | Mrows/s median [min–max] | MB/s "
-          + "| ×echo | runs × rows | server peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n");
+      b.append(
+          "\n<details><summary>Details: min–max, MB/s, rows per run, server peak RSS"
+              + "</summary>\n\n");
+      b.append(
+          "| workload | rows/batch | configuration | Mrows/s median [min–max] | MB/s "
+              + "| ×echo | runs × rows | server peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n");
       for (JsonNode c : e2e) {
         if (!c.path("client").asText().equals(client)) {
           continue;
         }
         JsonNode runs = c.path("runs");
-        String rowsPerRun = runs.isArray() && !runs.isEmpty()
-            ? runs.size() + " × " + runs.get(0).path("rows").asLong() : "-";
-        b.append("| ").append(c.path("workload").asText()).append(" | ")
-            .append(rowsLabel(c.path("batch_rows").asInt())).append(" | ")
-            .append(CONFIG_LABELS.get(c.path("config").asText())).append(" | ").append(range(c))
-            .append(" | ").append(c.has("mb_per_s_median")
-                ? Chart.number(c.get("mb_per_s_median").asDouble()) : "-")
-            .append(" | ").append(ratio(c.path("ratio_to_echo").asDouble(Double.NaN)))
-            .append(" | ").append(rowsPerRun).append(" | ")
-            .append(mib(c.path("server_peak_rss_bytes").asLong(-1))).append(" |\n");
+        String rowsPerRun =
+            runs.isArray() && !runs.isEmpty()
+                ? runs.size() + " × " + runs.get(0).path("rows").asLong()
+                : "-";
+        b.append("| ")
+            .append(c.path("workload").asText())
+            .append(" | ")
+            .append(rowsLabel(c.path("batch_rows").asInt()))
+            .append(" | ")
+            .append(CONFIG_LABELS.get(c.path("config").asText()))
+            .append(" | ")
+            .append(range(c))
+            .append(" | ")
+            .append(
+                c.has("mb_per_s_median") ? Chart.number(c.get("mb_per_s_median").asDouble()) : "-")
+            .append(" | ")
+            .append(ratio(c.path("ratio_to_echo").asDouble(Double.NaN)))
+            .append(" | ")
+            .append(rowsPerRun)
+            .append(" | ")
+            .append(mib(c.path("server_peak_rss_bytes").asLong(-1)))
+            .append(" |\n");
       }
       b.append("\n</details>\n\n");
     }
 
     JsonNode kernel = out.path("kernel");
     b.append("## Kernel only (no Flight: the batch is already in guest memory)\n\n");
-    b.append("Mrows/s, median of the timed repetitions. Node runs the same `.wasm` on the same "
-        + "batch; plain Java is the native kernel on the Arrow batch in process.\n\n");
-    b.append("| workload | rows | Chicory AOT | Chicory interpreter | Node (V8) | plain Java "
-        + "| AOT / interp | Node / AOT | Java / AOT |\n|---|---|---|---|---|---|---|---|---|\n");
+    b.append(
+        "Mrows/s, median of the timed repetitions. Node runs the same `.wasm` on the same "
+            + "batch; plain Java is the native kernel on the Arrow batch in process.\n\n");
+    b.append(
+        "| workload | rows | Chicory AOT | Chicory interpreter | Node (V8) | plain Java "
+            + "| AOT / interp | Node / AOT | Java / AOT |\n|---|---|---|---|---|---|---|---|---|\n");
     for (Workload w : Workload.maps()) {
       for (int rows : sizes(kernel)) {
         String rs = String.valueOf(rows);
@@ -544,93 +716,149 @@ public final class Report {
         for (JsonNode c : cs) {
           b.append(" | ").append(mrows(c));
         }
-        double interpRatio = cs[1] == null ? Double.NaN
-            : cs[1].path("ratio_to_aot").asDouble(Double.NaN);
+        double interpRatio =
+            cs[1] == null ? Double.NaN : cs[1].path("ratio_to_aot").asDouble(Double.NaN);
         b.append(" | ").append(ratio(1 / interpRatio));
-        b.append(" | ").append(ratio(cs[2] == null ? Double.NaN
-            : cs[2].path("ratio_to_aot").asDouble(Double.NaN)));
-        b.append(" | ").append(ratio(cs[3] == null ? Double.NaN
-            : cs[3].path("ratio_to_aot").asDouble(Double.NaN)));
+        b.append(" | ")
+            .append(
+                ratio(
+                    cs[2] == null ? Double.NaN : cs[2].path("ratio_to_aot").asDouble(Double.NaN)));
+        b.append(" | ")
+            .append(
+                ratio(
+                    cs[3] == null ? Double.NaN : cs[3].path("ratio_to_aot").asDouble(Double.NaN)));
         b.append(" |\n");
       }
     }
     b.append('\n');
 
-    b.append("Where the server's per-batch step goes with AOT (in process, no Flight; µs per "
-        + "batch, medians): the copy of the Arrow buffers into guest memory, the guest call, and "
-        + "the whole step as the server runs it (copy in, call, validate and copy out, "
-        + "release), timed in a separate JVM; compared with the echo exchange's time per batch "
-        + "seen by the Java client.\n\n");
-    b.append("| workload | rows | copy in µs | guest call µs | whole step µs | step Mrows/s "
-        + "| echo end to end µs/batch | AOT end to end µs/batch |\n"
-        + "|---|---|---|---|---|---|---|---|\n");
+    b.append(
+        "Where the server's per-batch step goes with AOT (in process, no Flight; µs per "
+            + "batch, medians): the copy of the Arrow buffers into guest memory, the guest call, and "
+            + "the whole step as the server runs it (copy in, call, validate and copy out, "
+            + "release), timed in a separate JVM; compared with the echo exchange's time per batch "
+            + "seen by the Java client.\n\n");
+    b.append(
+        "| workload | rows | copy in µs | guest call µs | whole step µs | step Mrows/s "
+            + "| echo end to end µs/batch | AOT end to end µs/batch |\n"
+            + "|---|---|---|---|---|---|---|---|\n");
     for (Workload w : Workload.maps()) {
       for (int rows : sizes(kernel)) {
-        JsonNode aot = find(kernel, "engine", "aot", "workload", w.name(), "batch_rows",
-            String.valueOf(rows));
+        JsonNode aot =
+            find(kernel, "engine", "aot", "workload", w.name(), "batch_rows", String.valueOf(rows));
         if (aot == null || !aot.has("step")) {
           continue;
         }
-        JsonNode echo = find(e2e, "client", "java", "workload", w.name(), "batch_rows",
-            String.valueOf(rows), "config", "echo");
-        JsonNode aotE2e = find(e2e, "client", "java", "workload", w.name(), "batch_rows",
-            String.valueOf(rows), "config", "aot");
-        b.append("| ").append(w.name()).append(" | ").append(rowsLabel(rows))
-            .append(" | ").append(micros(aot.path("copy_in"), rows))
-            .append(" | ").append(micros(aot, rows))
-            .append(" | ").append(micros(aot.path("step"), rows))
-            .append(" | ").append(mrows(aot.path("step").isMissingNode() ? null
-                : withVerified(aot.path("step"))))
-            .append(" | ").append(micros(echo, rows))
-            .append(" | ").append(micros(aotE2e, rows)).append(" |\n");
+        JsonNode echo =
+            find(
+                e2e,
+                "client",
+                "java",
+                "workload",
+                w.name(),
+                "batch_rows",
+                String.valueOf(rows),
+                "config",
+                "echo");
+        JsonNode aotE2e =
+            find(
+                e2e,
+                "client",
+                "java",
+                "workload",
+                w.name(),
+                "batch_rows",
+                String.valueOf(rows),
+                "config",
+                "aot");
+        b.append("| ")
+            .append(w.name())
+            .append(" | ")
+            .append(rowsLabel(rows))
+            .append(" | ")
+            .append(micros(aot.path("copy_in"), rows))
+            .append(" | ")
+            .append(micros(aot, rows))
+            .append(" | ")
+            .append(micros(aot.path("step"), rows))
+            .append(" | ")
+            .append(mrows(aot.path("step").isMissingNode() ? null : withVerified(aot.path("step"))))
+            .append(" | ")
+            .append(micros(echo, rows))
+            .append(" | ")
+            .append(micros(aotE2e, rows))
+            .append(" |\n");
       }
     }
     b.append('\n');
 
     b.append("## Session setup\n\n");
-    b.append("Compile once per module (at registration), then one instance per session. "
-        + "Instantiate times over the sessions after the first (and 50 unmeasured warm-ups).\n\n");
-    b.append("| module | .wasm KiB | parse ms | compile ms | server register ms "
-        + "| AOT instantiate first / p50 / p99 ms | interpreter instantiate p50 / p99 ms |\n"
-        + "|---|---|---|---|---|---|---|\n");
+    b.append(
+        "Compile once per module (at registration), then one instance per session. "
+            + "Instantiate times over the sessions after the first (and 50 unmeasured warm-ups).\n\n");
+    b.append(
+        "| module | .wasm KiB | parse ms | compile ms | server register ms "
+            + "| AOT instantiate first / p50 / p99 ms | interpreter instantiate p50 / p99 ms |\n"
+            + "|---|---|---|---|---|---|---|\n");
     for (JsonNode s : out.path("setup")) {
-      JsonNode reg = find(out.path("server").path("modules"), "name",
-          "bench_" + s.path("workload").asText());
+      JsonNode reg =
+          find(out.path("server").path("modules"), "name", "bench_" + s.path("workload").asText());
       JsonNode ia = s.path("instantiate_aot");
       JsonNode ii = s.path("instantiate_interpreter");
-      b.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.0f | %s | %.2f / %.3f / %.3f "
-              + "| %.3f / %.3f |\n",
-          s.path("workload").asText(), s.path("module_bytes").asDouble() / 1024,
-          s.path("parse_ms").asDouble(), s.path("compile_ms").asDouble(),
-          reg == null ? "-" : String.format(Locale.ROOT, "%.0f", reg.path("register_ms")
-              .asDouble()),
-          ia.path("first_ms").asDouble(), ia.path("p50_ms").asDouble(), ia.path("p99_ms")
-              .asDouble(), ii.path("p50_ms").asDouble(), ii.path("p99_ms").asDouble()));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %.1f | %.0f | %s | %.2f / %.3f / %.3f " + "| %.3f / %.3f |\n",
+              s.path("workload").asText(),
+              s.path("module_bytes").asDouble() / 1024,
+              s.path("parse_ms").asDouble(),
+              s.path("compile_ms").asDouble(),
+              reg == null
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.0f", reg.path("register_ms").asDouble()),
+              ia.path("first_ms").asDouble(),
+              ia.path("p50_ms").asDouble(),
+              ia.path("p99_ms").asDouble(),
+              ii.path("p50_ms").asDouble(),
+              ii.path("p99_ms").asDouble()));
     }
-    b.append("\nWhole session seen by the Java client (open DoExchange, one 1-row add_one batch, "
-        + "read it, close):\n\n| configuration | p50 ms | p99 ms |\n|---|---|---|\n");
+    b.append(
+        "\nWhole session seen by the Java client (open DoExchange, one 1-row add_one batch, "
+            + "read it, close):\n\n| configuration | p50 ms | p99 ms |\n|---|---|---|\n");
     for (JsonNode r : out.path("session_roundtrip")) {
-      b.append(String.format(Locale.ROOT, "| %s | %s | %s |\n",
-          CONFIG_LABELS.get(r.path("config").asText()),
-          r.has("p50_ms") ? String.format(Locale.ROOT, "%.3f", r.get("p50_ms").asDouble()) : "-",
-          r.has("p99_ms") ? String.format(Locale.ROOT, "%.3f", r.get("p99_ms").asDouble())
-              : "-"));
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s |\n",
+              CONFIG_LABELS.get(r.path("config").asText()),
+              r.has("p50_ms")
+                  ? String.format(Locale.ROOT, "%.3f", r.get("p50_ms").asDouble())
+                  : "-",
+              r.has("p99_ms")
+                  ? String.format(Locale.ROOT, "%.3f", r.get("p99_ms").asDouble())
+                  : "-"));
     }
     b.append("\n## Server memory\n\n");
     JsonNode srv = out.path("server");
     b.append("Server RSS after start (modules registered): ")
-        .append(mib(srv.path("rss_after_start_bytes").asLong())).append(" MiB; peak RSS over "
-            + "the whole run (VmHWM at shutdown): ")
-        .append(mib(srv.path("peak_rss_bytes").asLong())).append(" MiB. Per-configuration "
-            + "peaks are in the end-to-end details (VmHWM reset before each timed run). The server "
-            + "JVM runs with " + meta.path("params").path("jvm_flags").asText("?") + ": its RSS "
-            + "is mostly Java heap that G1 grows and keeps, so per-configuration peaks rise "
-            + "over the run; guest memory (one flat byte[] per session) is on that heap.\n\n");
+        .append(mib(srv.path("rss_after_start_bytes").asLong()))
+        .append(" MiB; peak RSS over " + "the whole run (VmHWM at shutdown): ")
+        .append(mib(srv.path("peak_rss_bytes").asLong()))
+        .append(
+            " MiB. Per-configuration "
+                + "peaks are in the end-to-end details (VmHWM reset before each timed run). The server "
+                + "JVM runs with "
+                + meta.path("params").path("jvm_flags").asText("?")
+                + ": its RSS "
+                + "is mostly Java heap that G1 grows and keeps, so per-configuration peaks rise "
+                + "over the run; guest memory (one flat byte[] per session) is on that heap.\n\n");
 
     b.append("## Verification\n\n");
     JsonNode v = out.path("verification");
-    b.append(v.path("passed").asInt()).append(" configurations verified, ")
-        .append(v.path("failed").asInt()).append(" failed.\n");
+    b.append(v.path("passed").asInt())
+        .append(" configurations verified, ")
+        .append(v.path("failed").asInt())
+        .append(" failed.\n");
     for (JsonNode f : v.path("failures")) {
       b.append("- ").append(f.asText()).append('\n');
     }
@@ -643,15 +871,21 @@ public final class Report {
     if (c == null || !c.has("rows_per_s_median")) {
       return Chart.Bar.NONE;
     }
-    return new Chart.Bar(c.get("rows_per_s_median").asDouble() / 1e6,
-        c.get("rows_per_s_min").asDouble() / 1e6, c.get("rows_per_s_max").asDouble() / 1e6);
+    return new Chart.Bar(
+        c.get("rows_per_s_median").asDouble() / 1e6,
+        c.get("rows_per_s_min").asDouble() / 1e6,
+        c.get("rows_per_s_max").asDouble() / 1e6);
   }
 
   private void charts(JsonNode out) throws IOException {
     JsonNode e2e = out.path("e2e");
     JsonNode meta = out.path("meta");
-    String sub = " (" + meta.path("mode").asText("?") + " mode, " + meta.path("machine_short")
-        .asText(meta.path("machine").asText("?")) + ")";
+    String sub =
+        " ("
+            + meta.path("mode").asText("?")
+            + " mode, "
+            + meta.path("machine_short").asText(meta.path("machine").asText("?"))
+            + ")";
     for (String client : List.of("java", "pyarrow")) {
       List<Chart.Panel> panels = new ArrayList<>();
       for (Workload w : Workload.ALL) {
@@ -661,8 +895,17 @@ public final class Report {
           Chart.Bar[] g = new Chart.Bar[CONFIGS.size()];
           boolean any = false;
           for (int i = 0; i < g.length; i++) {
-            JsonNode c = find(e2e, "client", client, "workload", w.name(), "batch_rows",
-                String.valueOf(rows), "config", CONFIGS.get(i));
+            JsonNode c =
+                find(
+                    e2e,
+                    "client",
+                    client,
+                    "workload",
+                    w.name(),
+                    "batch_rows",
+                    String.valueOf(rows),
+                    "config",
+                    CONFIGS.get(i));
             g[i] = bar(c);
             any |= c != null;
           }
@@ -675,10 +918,16 @@ public final class Report {
           panels.add(new Chart.Panel(label(w), groups, bars.toArray(new Chart.Bar[0][])));
         }
       }
-      String title = "End-to-end DoExchange throughput, "
-          + (client.equals("java") ? "Java FlightClient" : "pyarrow client") + sub;
-      Chart.write(dir.resolve(client.equals("java") ? "chart.png" : "chart-pyarrow.png"), title,
-          "Mrows/s (log scale)", CONFIGS.stream().map(CONFIG_LABELS::get).toList(), panels);
+      String title =
+          "End-to-end DoExchange throughput, "
+              + (client.equals("java") ? "Java FlightClient" : "pyarrow client")
+              + sub;
+      Chart.write(
+          dir.resolve(client.equals("java") ? "chart.png" : "chart-pyarrow.png"),
+          title,
+          "Mrows/s (log scale)",
+          CONFIGS.stream().map(CONFIG_LABELS::get).toList(),
+          panels);
     }
     JsonNode kernel = out.path("kernel");
     List<Chart.Panel> panels = new ArrayList<>();
@@ -688,15 +937,27 @@ public final class Report {
       for (int rows : sizes(kernel)) {
         Chart.Bar[] g = new Chart.Bar[ENGINES.size()];
         for (int i = 0; i < g.length; i++) {
-          g[i] = bar(find(kernel, "engine", ENGINES.get(i), "workload", w.name(), "batch_rows",
-              String.valueOf(rows)));
+          g[i] =
+              bar(
+                  find(
+                      kernel,
+                      "engine",
+                      ENGINES.get(i),
+                      "workload",
+                      w.name(),
+                      "batch_rows",
+                      String.valueOf(rows)));
         }
         groups.add(rowsLabel(rows));
         bars.add(g);
       }
       panels.add(new Chart.Panel(w.name(), groups, bars.toArray(new Chart.Bar[0][])));
     }
-    Chart.write(dir.resolve("chart-kernel.png"), "Kernel-only throughput (no Flight)" + sub,
-        "Mrows/s (log scale)", ENGINES.stream().map(ENGINE_LABELS::get).toList(), panels);
+    Chart.write(
+        dir.resolve("chart-kernel.png"),
+        "Kernel-only throughput (no Flight)" + sub,
+        "Mrows/s (log scale)",
+        ENGINES.stream().map(ENGINE_LABELS::get).toList(),
+        panels);
   }
 }

@@ -84,10 +84,18 @@ final class Words {
 
   /** Unicode White_Space, which Rust's {@code char::is_whitespace} tests. */
   static boolean isWhitespace(int cp) {
-    return cp == ' ' || (cp >= 0x09 && cp <= 0x0d)
-        || cp >= 0x85 && (cp == 0x85 || cp == 0xa0 || cp == 0x1680
-            || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f
-            || cp == 0x205f || cp == 0x3000);
+    return cp == ' '
+        || (cp >= 0x09 && cp <= 0x0d)
+        || cp >= 0x85
+            && (cp == 0x85
+                || cp == 0xa0
+                || cp == 0x1680
+                || (cp >= 0x2000 && cp <= 0x200a)
+                || cp == 0x2028
+                || cp == 0x2029
+                || cp == 0x202f
+                || cp == 0x205f
+                || cp == 0x3000);
   }
 
   /** The words of a line, as {@code str::split_whitespace} yields them. */
@@ -110,20 +118,21 @@ final class Words {
   }
 
   /** Code point order, which is also the byte order of UTF-8 (word_count's output order). */
-  static final Comparator<String> CODE_POINT_ORDER = (a, b) -> {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
-      if (ca != cb) {
-        return Integer.compare(ca, cb);
-      }
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
-    }
-    return Boolean.compare(i < a.length(), j < b.length());
-  };
+  static final Comparator<String> CODE_POINT_ORDER =
+      (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+          int ca = a.codePointAt(i);
+          int cb = b.codePointAt(j);
+          if (ca != cb) {
+            return Integer.compare(ca, cb);
+          }
+          i += Character.charCount(ca);
+          j += Character.charCount(cb);
+        }
+        return Boolean.compare(i < a.length(), j < b.length());
+      };
 
   /** The words of UTF-8 bytes in an Arrow buffer, one after the other, without copying. */
   static final class Scanner {

@@ -10,18 +10,21 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * One benchmark workload: a Rust guest ({@code guest-sdk-rust/examples/<name>}) of some kind
- * (abi-v1.md section 6), the same logic in plain Java (the "native" configuration), a
- * deterministic input generator and a check that recomputes the expected output in Java from
- * the input and compares every output row.
+ * (abi-v1.md section 6), the same logic in plain Java (the "native" configuration), a deterministic
+ * input generator and a check that recomputes the expected output in Java from the input and
+ * compares every output row.
  *
  * <p>An exchange sends {@code batches} input batches cycled from a pool ({@code inputs.get(i %
- * inputs.size())} for batch {@code i}). Maps are checked batch by batch ({@link MapWorkload});
- * the other kinds as one stream of rows, whatever its batch boundaries ({@link KindWorkloads}).
+ * inputs.size())} for batch {@code i}). Maps are checked batch by batch ({@link MapWorkload}); the
+ * other kinds as one stream of rows, whatever its batch boundaries ({@link KindWorkloads}).
  */
 public abstract class Workload {
   /** The function kinds of the ABI. */
   public enum Kind {
-    MAP, FILTER, TABLE, AGGREGATE;
+    MAP,
+    FILTER,
+    TABLE,
+    AGGREGATE;
 
     /** As the catalog spells it. */
     public String wireName() {
@@ -30,10 +33,16 @@ public abstract class Workload {
   }
 
   /** All workloads, in report order: the maps, then the other kinds. */
-  public static final List<Workload> ALL = List.of(
-      new Workloads.AddOne(), new Workloads.Upper(), new Workloads.LineTotal(),
-      new Workloads.Haversine(), new KindWorkloads.Positive(), new KindWorkloads.SplitWords(),
-      new KindWorkloads.WordCount(), new KindWorkloads.Summary());
+  public static final List<Workload> ALL =
+      List.of(
+          new Workloads.AddOne(),
+          new Workloads.Upper(),
+          new Workloads.LineTotal(),
+          new Workloads.Haversine(),
+          new KindWorkloads.Positive(),
+          new KindWorkloads.SplitWords(),
+          new KindWorkloads.WordCount(),
+          new KindWorkloads.Summary());
 
   /** The workload called {@code name}. */
   public static Workload byName(String name) {
@@ -109,9 +118,9 @@ public abstract class Workload {
   }
 
   /**
-   * The largest batch the harness gives the interpreter for this workload: the default call
-   * time limit (30 s) must hold with room to spare. No other limit than {@code
-   * --interp-max-batch} by default.
+   * The largest batch the harness gives the interpreter for this workload: the default call time
+   * limit (30 s) must hold with room to spare. No other limit than {@code --interp-max-batch} by
+   * default.
    */
   public int interpreterMaxBatch() {
     return Integer.MAX_VALUE;

@@ -57,11 +57,16 @@ final class Workloads {
   }
 
   /**
-   * A batch of one nullable column ({@code schema}'s only field): each row null with
-   * probability {@code 1 / nullOneIn}, else set by {@code filler}.
+   * A batch of one nullable column ({@code schema}'s only field): each row null with probability
+   * {@code 1 / nullOneIn}, else set by {@code filler}.
    */
-  static VectorSchemaRoot oneColumn(Schema schema, BufferAllocator allocator, int rows, long seed,
-      int nullOneIn, RowFiller filler) {
+  static VectorSchemaRoot oneColumn(
+      Schema schema,
+      BufferAllocator allocator,
+      int rows,
+      long seed,
+      int nullOneIn,
+      RowFiller filler) {
     SplittableRandom r = new SplittableRandom(seed);
     VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
     FieldVector v = root.getVector(0);
@@ -92,8 +97,14 @@ final class Workloads {
 
     /** One int64 column {@code x}, uniform in +-10^12, ~10% nulls. */
     static VectorSchemaRoot int64s(BufferAllocator allocator, int rows, long seed) {
-      return oneColumn(SCHEMA, allocator, rows, seed, 10, (v, i, r) ->
-          ((BigIntVector) v).set(i, r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L)));
+      return oneColumn(
+          SCHEMA,
+          allocator,
+          rows,
+          seed,
+          10,
+          (v, i, r) ->
+              ((BigIntVector) v).set(i, r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L)));
     }
 
     @Override
@@ -140,13 +151,17 @@ final class Workloads {
   static final class Upper extends MapWorkload {
     private static final Schema SCHEMA =
         new Schema(List.of(Field.nullable("s", ArrowType.Utf8.INSTANCE)));
+
     /** Mostly ASCII, some 2-byte letters with a one-to-one upper case (same in Java and Rust). */
     private static final String ALPHABET =
         "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123456789 .,-_"
             + "éèñøüçåæ";
 
     Upper() {
-      super("upper", SCHEMA, SCHEMA,
+      super(
+          "upper",
+          SCHEMA,
+          SCHEMA,
           "upper case of one utf8 column, 0-64 bytes per value (mean ~32), ~10% nulls");
     }
 
@@ -223,15 +238,22 @@ final class Workloads {
 
   /** {@code total = price * qty} (nulls propagate) next to a passed-through {@code id}. */
   static final class LineTotal extends MapWorkload {
-    private static final Schema SCHEMA = new Schema(List.of(
-        Field.nullable("id", INT64), Field.nullable("price", FLOAT64),
-        Field.nullable("qty", INT64)));
-    private static final Schema OUTPUT = new Schema(List.of(
-        Field.nullable("id", INT64), Field.nullable("total", FLOAT64)));
+    private static final Schema SCHEMA =
+        new Schema(
+            List.of(
+                Field.nullable("id", INT64),
+                Field.nullable("price", FLOAT64),
+                Field.nullable("qty", INT64)));
+    private static final Schema OUTPUT =
+        new Schema(List.of(Field.nullable("id", INT64), Field.nullable("total", FLOAT64)));
 
     LineTotal() {
-      super("line_total", SCHEMA, OUTPUT, "total = price (float64) * qty (int64), ~10% nulls "
-          + "in each, id (int64) passed through");
+      super(
+          "line_total",
+          SCHEMA,
+          OUTPUT,
+          "total = price (float64) * qty (int64), ~10% nulls "
+              + "in each, id (int64) passed through");
     }
 
     @Override
@@ -325,9 +347,11 @@ final class Workloads {
   static final class Haversine extends MapWorkload {
     static final double EARTH_RADIUS_KM = 6371.0088;
     private static final String[] COLUMNS = {"lat1", "lon1", "lat2", "lon2"};
-    private static final Schema SCHEMA = new Schema(List.of(
-        Field.nullable("lat1", FLOAT64), Field.nullable("lon1", FLOAT64),
-        Field.nullable("lat2", FLOAT64), Field.nullable("lon2", FLOAT64)));
+    private static final Schema SCHEMA =
+        new Schema(
+            List.of(
+                Field.nullable("lat1", FLOAT64), Field.nullable("lon1", FLOAT64),
+                Field.nullable("lat2", FLOAT64), Field.nullable("lon2", FLOAT64)));
     private static final Schema OUTPUT = new Schema(List.of(Field.nullable("km", FLOAT64)));
 
     /** Same formula as {@code guest-sdk-rust/examples/haversine}. */
@@ -336,14 +360,19 @@ final class Workloads {
       double dlon = Math.toRadians(lon2 - lon1);
       double sLat = Math.sin(dlat / 2);
       double sLon = Math.sin(dlon / 2);
-      double a = sLat * sLat
-          + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * sLon * sLon;
+      double a =
+          sLat * sLat
+              + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * sLon * sLon;
       return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(Math.sqrt(a), 1.0));
     }
 
     Haversine() {
-      super("haversine", SCHEMA, OUTPUT, "haversine distance (sin, cos, asin, sqrt) over four "
-          + "float64 columns, ~5% nulls in each");
+      super(
+          "haversine",
+          SCHEMA,
+          OUTPUT,
+          "haversine distance (sin, cos, asin, sqrt) over four "
+              + "float64 columns, ~5% nulls in each");
     }
 
     @Override
@@ -382,14 +411,20 @@ final class Workloads {
       ArrowBuf kd = km.getDataBuffer();
       int bytes = (rows + 7) >>> 3;
       for (int j = 0; j < bytes; j++) {
-        kv.setByte(j, valid[0].getByte(j) & valid[1].getByte(j) & valid[2].getByte(j)
-            & valid[3].getByte(j));
+        kv.setByte(
+            j,
+            valid[0].getByte(j) & valid[1].getByte(j) & valid[2].getByte(j) & valid[3].getByte(j));
       }
       for (int i = 0; i < rows; i++) {
         if ((kv.getByte(i >>> 3) & (1 << (i & 7))) != 0) {
           long at = (long) i << 3;
-          kd.setDouble(at, distanceKm(data[0].getDouble(at), data[1].getDouble(at),
-              data[2].getDouble(at), data[3].getDouble(at)));
+          kd.setDouble(
+              at,
+              distanceKm(
+                  data[0].getDouble(at),
+                  data[1].getDouble(at),
+                  data[2].getDouble(at),
+                  data[3].getDouble(at)));
         }
       }
       km.setValueCount(rows);

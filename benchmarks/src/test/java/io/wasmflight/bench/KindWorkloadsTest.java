@@ -23,14 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The filter, table and aggregate workloads end to end against a real server on port 0: their
- * native kernels pass their checks through the Java client's exchange (batches cycled from a
- * pool, large outputs in several batches), and the checks catch a dropped row or the input
- * handed back.
+ * native kernels pass their checks through the Java client's exchange (batches cycled from a pool,
+ * large outputs in several batches), and the checks catch a dropped row or the input handed back.
  */
 class KindWorkloadsTest {
-  static final List<KindWorkloads.KindWorkload> KINDS = Workload.ALL.stream()
-      .filter(w -> w instanceof KindWorkloads.KindWorkload)
-      .map(w -> (KindWorkloads.KindWorkload) w).toList();
+  static final List<KindWorkloads.KindWorkload> KINDS =
+      Workload.ALL.stream()
+          .filter(w -> w instanceof KindWorkloads.KindWorkload)
+          .map(w -> (KindWorkloads.KindWorkload) w)
+          .toList();
 
   private BufferAllocator allocator;
   private WasmFlightServer server;
@@ -40,15 +41,16 @@ class KindWorkloadsTest {
   @BeforeEach
   void start(@TempDir Path dir) {
     allocator = new RootAllocator();
-    server = WasmFlightServer.start(ServerConfig.defaults().withPort(0).withDataDir(dir),
-        allocator);
+    server =
+        WasmFlightServer.start(ServerConfig.defaults().withPort(0).withDataDir(dir), allocator);
     for (KindWorkloads.KindWorkload w : KINDS) {
       w.registerNative(server, "bench_native");
       server.registerNative("bench_bad", w.name(), a -> dropsLastRow(w.openNative(a)));
     }
     server.registerNative("bench", "echo", io.wasmflight.server.NativeFunction.ECHO);
-    client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1",
-        server.port())).build();
+    client =
+        FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+            .build();
     bench = new BenchClient(client, allocator, "");
   }
 
@@ -121,11 +123,17 @@ class KindWorkloadsTest {
   void checksCatchADroppedRowAndTheInputHandedBack() throws Exception {
     for (KindWorkloads.KindWorkload w : KINDS) {
       try (BenchClient.Pool pool = bench.pool(w, 500, 2)) {
-        Exception e = assertThrows(IllegalStateException.class, () -> bench.exchange(
-            FlightDescriptor.path("bench_bad", w.name()), w, pool, 3, true), w.name());
+        Exception e =
+            assertThrows(
+                IllegalStateException.class,
+                () ->
+                    bench.exchange(FlightDescriptor.path("bench_bad", w.name()), w, pool, 3, true),
+                w.name());
         assertTrue(e.getMessage().startsWith("wrong result: "), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> bench.exchange(
-            FlightDescriptor.path("bench_bad", w.name()), w, pool, 3, false), w.name());
+        assertThrows(
+            IllegalStateException.class,
+            () -> bench.exchange(FlightDescriptor.path("bench_bad", w.name()), w, pool, 3, false),
+            w.name());
         // The input itself is not the output of any of them.
         Workload.Check check = w.check(pool.roots, 1);
         String err = check.next(pool.roots.get(0));
@@ -155,8 +163,8 @@ class KindWorkloadsTest {
       var onlyA = KindWorkloads.WordCount.counts(pool, 1);
       for (var e : once.entrySet()) {
         long inA = onlyA.getOrDefault(e.getKey(), 0L);
-        assertEquals(e.getValue() + 2 * inA + (e.getValue() - inA), thrice.get(e.getKey()),
-            e.getKey());
+        assertEquals(
+            e.getValue() + 2 * inA + (e.getValue() - inA), thrice.get(e.getKey()), e.getKey());
       }
       assertTrue(once.size() > 100, "a few hundred distinct words in 400 lines");
     }
@@ -164,12 +172,13 @@ class KindWorkloadsTest {
 
   @Test
   void splittingFollowsRustsUnicodeWhitespace() {
-    assertEquals(List.of("a", "b", "c", "d", "é"),
-        Words.split(" a\tb\u00a0c\u3000\u2003d\n\u0085é "));
+    assertEquals(
+        List.of("a", "b", "c", "d", "é"), Words.split(" a\tb\u00a0c\u3000\u2003d\n\u0085é "));
     assertEquals(List.of("x\u200by"), Words.split("x\u200by"), "zero-width space is no space");
     assertEquals(List.of(), Words.split(" \t "));
     assertTrue(Words.CODE_POINT_ORDER.compare("z", "é") < 0);
-    assertTrue(Words.CODE_POINT_ORDER.compare("\uffff", "\ud83d\ude00") < 0,
+    assertTrue(
+        Words.CODE_POINT_ORDER.compare("\uffff", "\ud83d\ude00") < 0,
         "code point order, not UTF-16 order");
     assertTrue(Words.CODE_POINT_ORDER.compare("ab", "abc") < 0);
   }

@@ -20,8 +20,8 @@ class ReportTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
-  private static ObjectNode cell(ArrayNode cells, String key, String value, String workload,
-      int rows, double... rowsPerSec) {
+  private static ObjectNode cell(
+      ArrayNode cells, String key, String value, String workload, int rows, double... rowsPerSec) {
     ObjectNode c = cells.addObject();
     c.put(key, value);
     c.put("workload", workload);
@@ -57,8 +57,11 @@ class ReportTest {
     ArrayNode kc = k.putArray("cells");
     cell(kc, "engine", "aot", "add_one", 65536, 90e6);
     cell(kc, "engine", "interpreter", "add_one", 65536, 0.45e6);
-    k.putArray("setup").addObject().put("workload", "add_one")
-        .putObject("instantiate_aot").put("p50_ms", 0.2);
+    k.putArray("setup")
+        .addObject()
+        .put("workload", "add_one")
+        .putObject("instantiate_aot")
+        .put("p50_ms", 0.2);
     write(dir, "kernel-java.json", k);
     ObjectNode n = JSON.createObjectNode();
     n.put("complete", true);
@@ -72,11 +75,13 @@ class ReportTest {
     assertEquals(0.65, aot.path("ratio_to_echo").asDouble(), 1e-9);
     assertEquals(130, aot.path("aot_over_interpreter").asDouble(), 1e-9);
     String md = Files.readString(dir.resolve("results.md"));
-    assertTrue(md.contains("| add_one | 64K | 100 | - | 65.0 | 0.500 | - | 0.650× | 0.0050× "
-        + "| 130× |"), md);
-    assertTrue(md.contains("missed by 31.6%"), md);
-    assertTrue(md.contains("| positive (filter) | 1K | 40.0 | 30.0 | - | - | 0.750× | - | - | - |"),
+    assertTrue(
+        md.contains(
+            "| add_one | 64K | 100 | - | 65.0 | 0.500 | - | 0.650× | 0.0050× " + "| 130× |"),
         md);
+    assertTrue(md.contains("missed by 31.6%"), md);
+    assertTrue(
+        md.contains("| positive (filter) | 1K | 40.0 | 30.0 | - | - | 0.750× | - | - | - |"), md);
     assertTrue(md.contains("| word_count | aggregate | count of each word"), md);
     for (String png : new String[] {"chart.png", "chart-pyarrow.png", "chart-kernel.png"}) {
       assertEquals(1600, ImageIO.read(dir.resolve(png).toFile()).getWidth());

@@ -29,14 +29,15 @@ class WorkloadsTest {
       NativeFunction f = w.nativeFunction();
       try (VectorSchemaRoot a = w.generate(allocator, 3000, 1);
           VectorSchemaRoot b = w.generate(allocator, 700, 2);
-          VectorSchemaRoot out = VectorSchemaRoot.create(f.outputSchema(a.getSchema()),
-              allocator)) {
+          VectorSchemaRoot out =
+              VectorSchemaRoot.create(f.outputSchema(a.getSchema()), allocator)) {
         for (VectorSchemaRoot in : new VectorSchemaRoot[] {a, b, a}) {
           f.apply(in, out);
           assertEquals(in.getRowCount(), out.getRowCount(), w.name());
           assertNull(w.verify(in, out), w.name());
         }
-        assertTrue(a.getVector(a.getFieldVectors().size() - 1).getNullCount() > 0,
+        assertTrue(
+            a.getVector(a.getFieldVectors().size() - 1).getNullCount() > 0,
             w.name() + " input has nulls");
       }
     }
@@ -47,8 +48,8 @@ class WorkloadsTest {
     for (MapWorkload w : Workload.maps()) {
       NativeFunction f = w.nativeFunction();
       try (VectorSchemaRoot in = w.generate(allocator, 100, 3);
-          VectorSchemaRoot out = VectorSchemaRoot.create(f.outputSchema(in.getSchema()),
-              allocator)) {
+          VectorSchemaRoot out =
+              VectorSchemaRoot.create(f.outputSchema(in.getSchema()), allocator)) {
         f.apply(in, out);
         FieldVector last = out.getVector(out.getFieldVectors().size() - 1);
         int row = 0;
@@ -79,8 +80,8 @@ class WorkloadsTest {
     try (VectorSchemaRoot a = w.generate(allocator, 64, 5);
         VectorSchemaRoot b = w.generate(allocator, 64, 5)) {
       assertEquals(Checksum.of(a), Checksum.of(b));
-      org.apache.arrow.vector.BigIntVector x = (org.apache.arrow.vector.BigIntVector)
-          b.getVector(0);
+      org.apache.arrow.vector.BigIntVector x =
+          (org.apache.arrow.vector.BigIntVector) b.getVector(0);
       int row = x.isNull(0) ? 1 : 0;
       x.set(row, x.get(row) + 1);
       assertNotEquals(Checksum.of(a), Checksum.of(b));

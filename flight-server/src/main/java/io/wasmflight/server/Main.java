@@ -10,7 +10,8 @@ import org.apache.arrow.memory.RootAllocator;
 
 /** Command line entry point: {@code wasm-flight [options]}; {@code --help} lists them. */
 public final class Main {
-  private static final String USAGE = """
+  private static final String USAGE =
+      """
       usage: wasm-flight [options]
         --host HOST              address to bind (default 127.0.0.1)
         --port PORT              port to bind, 0 = any free port (default 8815)
@@ -27,10 +28,18 @@ public final class Main {
         --help                   this text
       """;
 
-  private static final java.util.Set<String> OPTIONS = java.util.Set.of(
-      "--host", "--port", "--data-dir", "--engine", "--max-memory-pages", "--register",
-      "--call-timeout-ms", "--session-timeout-ms", "--output-budget-mb",
-      "--stall-timeout-ms");
+  private static final java.util.Set<String> OPTIONS =
+      java.util.Set.of(
+          "--host",
+          "--port",
+          "--data-dir",
+          "--engine",
+          "--max-memory-pages",
+          "--register",
+          "--call-timeout-ms",
+          "--session-timeout-ms",
+          "--output-budget-mb",
+          "--stall-timeout-ms");
 
   private Main() {}
 
@@ -91,17 +100,28 @@ public final class Main {
       }
       System.out.println("registered module '" + r[0] + "' from " + r[1]);
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        server.close();
-        root.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "wasm-flight-shutdown"));
-    System.out.println("wasm-flight listening on grpc://" + config.host() + ":" + server.port()
-        + " (data dir " + config.dataDir() + ", default engine "
-        + config.defaultEngine().wireName() + ")");
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    server.close();
+                    root.close();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "wasm-flight-shutdown"));
+    System.out.println(
+        "wasm-flight listening on grpc://"
+            + config.host()
+            + ":"
+            + server.port()
+            + " (data dir "
+            + config.dataDir()
+            + ", default engine "
+            + config.defaultEngine().wireName()
+            + ")");
     System.out.flush();
     server.awaitTermination();
   }

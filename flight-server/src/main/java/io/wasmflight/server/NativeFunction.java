@@ -21,19 +21,20 @@ public interface NativeFunction {
   void apply(VectorSchemaRoot in, VectorSchemaRoot out);
 
   /** Hands the input buffers back unchanged (no copy, no compute): the transport ceiling. */
-  NativeFunction ECHO = new NativeFunction() {
-    @Override
-    public Schema outputSchema(Schema input) {
-      return input;
-    }
+  NativeFunction ECHO =
+      new NativeFunction() {
+        @Override
+        public Schema outputSchema(Schema input) {
+          return input;
+        }
 
-    @Override
-    public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
-      List<FieldVector> from = in.getFieldVectors();
-      for (int i = 0; i < from.size(); i++) {
-        from.get(i).makeTransferPair(out.getVector(i)).transfer();
-      }
-      out.setRowCount(in.getRowCount());
-    }
-  };
+        @Override
+        public void apply(VectorSchemaRoot in, VectorSchemaRoot out) {
+          List<FieldVector> from = in.getFieldVectors();
+          for (int i = 0; i < from.size(); i++) {
+            from.get(i).makeTransferPair(out.getVector(i)).transfer();
+          }
+          out.setRowCount(in.getRowCount());
+        }
+      };
 }

@@ -8,17 +8,17 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * A function of any kind written in Java and run inside the server without a sandbox, with the
  * contract of the Wasm kinds (proto-docs/abi-v1.md section 6): a <b>filter</b> emits the rows it
  * keeps ({@link Output#emitRows}), a <b>table</b> function emits any number of batches per input
- * batch, an <b>aggregate</b> keeps state across batches and emits from {@link #finish}. (A map
- * is simpler as a {@link NativeFunction}.) Registered with {@link
+ * batch, an <b>aggregate</b> keeps state across batches and emits from {@link #finish}. (A map is
+ * simpler as a {@link NativeFunction}.) Registered with {@link
  * WasmFlightServer#registerNative(String, String, Factory)}; used for the benchmark's "native"
  * ceilings; not available over the Flight registration API.
  *
  * <p>One kernel per session, opened by its {@link Factory}; the server calls it from one thread:
  * {@link #apply} once per input batch in order, then {@link #finish} once, then {@link #close}
  * (also after a failure). Zero-row output batches are not sent to the client, but the session's
- * first output batch, zero rows or not, fixes the stream's schema; every later batch must have
- * that schema. A dictionary-encoded output field refers to the input's dictionary of the same
- * id, which must then not change mid-stream.
+ * first output batch, zero rows or not, fixes the stream's schema; every later batch must have that
+ * schema. A dictionary-encoded output field refers to the input's dictionary of the same id, which
+ * must then not change mid-stream.
  */
 public interface NativeKernel extends AutoCloseable {
   /** Opens the kernel of one session. */
@@ -27,8 +27,8 @@ public interface NativeKernel extends AutoCloseable {
     /**
      * Opens the kernel of one session.
      *
-     * @param allocator the session's allocator, counted against the exchange's memory limit:
-     *     the kernel allocates its output batches from it and frees them in {@link #close}
+     * @param allocator the session's allocator, counted against the exchange's memory limit: the
+     *     kernel allocates its output batches from it and frees them in {@link #close}
      */
     NativeKernel open(BufferAllocator allocator);
   }
@@ -61,9 +61,9 @@ public interface NativeKernel extends AutoCloseable {
   default void finish(Output out) {}
 
   /**
-   * The schema of a stream that emitted no batch at all (the server still starts the stream):
-   * a filter's is its input schema, a table function's its declared output. Asked at most once,
-   * at the end of such a stream, and only when the client sent a schema.
+   * The schema of a stream that emitted no batch at all (the server still starts the stream): a
+   * filter's is its input schema, a table function's its declared output. Asked at most once, at
+   * the end of such a stream, and only when the client sent a schema.
    */
   Schema outputSchema(Schema input);
 

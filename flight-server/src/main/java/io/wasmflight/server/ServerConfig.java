@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Server settings. Immutable; every {@code withX} returns a validated copy. Defaults are safe for
- * a shared server; {@code proto-docs/errors.md} ("Limits") says what each limit bounds and what a
+ * Server settings. Immutable; every {@code withX} returns a validated copy. Defaults are safe for a
+ * shared server; {@code proto-docs/errors.md} ("Limits") says what each limit bounds and what a
  * client sees when it is hit. An exchange may ask for lower limits, never higher ones.
  */
 public final class ServerConfig {
@@ -36,9 +36,9 @@ public final class ServerConfig {
   private ServerConfig() {}
 
   /**
-   * 127.0.0.1:8815, {@link #defaultDataDir()}, AOT; per session: 16384 memory pages (1 GiB),
-   * 30 s per call, no session time limit, 512 MiB output per batch, 2 GiB Arrow memory; modules
-   * up to 64 MiB compiled within 60 s.
+   * 127.0.0.1:8815, {@link #defaultDataDir()}, AOT; per session: 16384 memory pages (1 GiB), 30 s
+   * per call, no session time limit, 512 MiB output per batch, 2 GiB Arrow memory; modules up to 64
+   * MiB compiled within 60 s.
    */
   public static ServerConfig defaults() {
     ServerConfig c = new ServerConfig();
@@ -122,8 +122,8 @@ public final class ServerConfig {
   }
 
   /**
-   * Output a session buffers for a client that does not read as fast as the function produces;
-   * only beyond it does the function wait for the client.
+   * Output a session buffers for a client that does not read as fast as the function produces; only
+   * beyond it does the function wait for the client.
    */
   public long outputBudgetBytes() {
     return outputBudgetBytes;

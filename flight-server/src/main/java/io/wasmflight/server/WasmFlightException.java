@@ -240,9 +240,9 @@ public abstract sealed class WasmFlightException extends RuntimeException
   }
 
   /**
-   * The client neither sent input nor read output for the stall time: a session cannot wait on
-   * it forever (for example a client that writes its whole input before reading any output, past
-   * the session's output budget).
+   * The client neither sent input nor read output for the stall time: a session cannot wait on it
+   * forever (for example a client that writes its whole input before reading any output, past the
+   * session's output budget).
    */
   public static final class ClientStalled extends WasmFlightException {
     private static final long serialVersionUID = 1L;

@@ -11,8 +11,8 @@ import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * A running wasm-flight server. The caller owns the {@link BufferAllocator} (one root per
- * process) and closes it after the server; closing it is the leak check.
+ * A running wasm-flight server. The caller owns the {@link BufferAllocator} (one root per process)
+ * and closes it after the server; closing it is the leak check.
  *
  * <pre>{@code
  * try (BufferAllocator root = new RootAllocator();
@@ -46,7 +46,8 @@ public final class WasmFlightServer implements AutoCloseable {
         FlightServer.builder(
                 allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
             .maxInboundMessageSize((int) maxMessage)
-            .transportHint("grpc.builderConsumer",
+            .transportHint(
+                "grpc.builderConsumer",
                 (java.util.function.Consumer<io.grpc.netty.NettyServerBuilder>)
                     b -> {
                       b.intercept(new InputReadGuard());
@@ -79,8 +80,8 @@ public final class WasmFlightServer implements AutoCloseable {
   }
 
   /**
-   * Makes a Java map reachable with DoExchange at {@code [module, function]}, unsandboxed.
-   * For benchmarks and built-ins ({@link NativeFunction#ECHO}); not persisted.
+   * Makes a Java map reachable with DoExchange at {@code [module, function]}, unsandboxed. For
+   * benchmarks and built-ins ({@link NativeFunction#ECHO}); not persisted.
    */
   public void registerNative(String module, String function, NativeFunction f) {
     producer.registerNative(module, function, f);

@@ -19,9 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The edges of the guest contract ({@code hostile/abi_edges.wat}), on both engines: what the
- * host rewrites every batch, what it checks after {@code wf_release}, output column names, long
- * guest messages, and the single memory a module must have.
+ * The edges of the guest contract ({@code hostile/abi_edges.wat}), on both engines: what the host
+ * rewrites every batch, what it checks after {@code wf_release}, output column names, long guest
+ * messages, and the single memory a module must have.
  */
 class AbiEdgesTest {
   static TestServer server;
@@ -38,32 +38,38 @@ class AbiEdgesTest {
   }
 
   static FlightDescriptor fn(String function, String engine) {
-    return FlightDescriptor.command(("{\"module\":\"edges\",\"function\":\"" + function
-        + "\",\"engine\":\"" + engine + "\"}").getBytes(StandardCharsets.UTF_8));
+    return FlightDescriptor.command(
+        ("{\"module\":\"edges\",\"function\":\"" + function + "\",\"engine\":\"" + engine + "\"}")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   /** Three batches of 10 rows (text, n); returns the n column of the output. */
   static List<Long> exchange(FlightDescriptor d) throws Exception {
     List<Long> out = new ArrayList<>();
-    try (VectorSchemaRoot in = VectorSchemaRoot.create(HostileGuestTest.SCHEMA,
-        server.allocator)) {
-      Exchange.run(server.client(), d, in, 3, batch -> {
-        VarCharVector t = (VarCharVector) in.getVector(0);
-        BigIntVector n = (BigIntVector) in.getVector(1);
-        t.allocateNew();
-        n.allocateNew();
-        for (int i = 0; i < 10; i++) {
-          t.setSafe(i, ("row " + i).getBytes(StandardCharsets.UTF_8));
-          n.setSafe(i, 100L * batch + i);
-        }
-        in.setRowCount(10);
-      }, root -> {
-        if (root.getVector("n") instanceof BigIntVector n) {
-          for (int i = 0; i < root.getRowCount(); i++) {
-            out.add(n.get(i));
-          }
-        }
-      });
+    try (VectorSchemaRoot in = VectorSchemaRoot.create(HostileGuestTest.SCHEMA, server.allocator)) {
+      Exchange.run(
+          server.client(),
+          d,
+          in,
+          3,
+          batch -> {
+            VarCharVector t = (VarCharVector) in.getVector(0);
+            BigIntVector n = (BigIntVector) in.getVector(1);
+            t.allocateNew();
+            n.allocateNew();
+            for (int i = 0; i < 10; i++) {
+              t.setSafe(i, ("row " + i).getBytes(StandardCharsets.UTF_8));
+              n.setSafe(i, 100L * batch + i);
+            }
+            in.setRowCount(10);
+          },
+          root -> {
+            if (root.getVector("n") instanceof BigIntVector n) {
+              for (int i = 0; i < root.getRowCount(); i++) {
+                out.add(n.get(i));
+              }
+            }
+          });
     }
     return out;
   }
@@ -83,27 +89,38 @@ class AbiEdgesTest {
   @ParameterizedTest
   @ValueSource(strings = {"aot", "interpreter"})
   void releaseMustClearBothStructs(String engine) {
-    assertFlightError(FlightStatusCode.INTERNAL, () -> exchange(fn("sticky_release", engine)),
-        "ABI violation in edges/sticky_release (" + engine + ") at batch 0: wf_release left "
+    assertFlightError(
+        FlightStatusCode.INTERNAL,
+        () -> exchange(fn("sticky_release", engine)),
+        "ABI violation in edges/sticky_release ("
+            + engine
+            + ") at batch 0: wf_release left "
             + "release non-zero (ArrowSchema 1, ArrowArray 1); it must set both to 0");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"aot", "interpreter"})
   void outputColumnNamesAreUnique(String engine) {
-    assertFlightError(FlightStatusCode.INTERNAL, () -> exchange(fn("duplicate_names", engine)),
-        "ABI violation in edges/duplicate_names (" + engine + ") at batch 0: output columns 0 "
+    assertFlightError(
+        FlightStatusCode.INTERNAL,
+        () -> exchange(fn("duplicate_names", engine)),
+        "ABI violation in edges/duplicate_names ("
+            + engine
+            + ") at batch 0: output columns 0 "
             + "and 1 are both named 'text'; column names must be unique");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"aot", "interpreter"})
   void aLongGuestMessageStaysWithinTheTrailerLimit(String engine) {
-    FlightRuntimeException e = assertFlightError(FlightStatusCode.INTERNAL,
-        () -> exchange(fn("long_message", engine)),
-        "guest error in edges/long_message (" + engine + ") at batch 0: \u00e9\u00e9\u00e9",
-        " more characters)");
-    assertTrue(e.getMessage().getBytes(StandardCharsets.UTF_8).length < 2048,
+    FlightRuntimeException e =
+        assertFlightError(
+            FlightStatusCode.INTERNAL,
+            () -> exchange(fn("long_message", engine)),
+            "guest error in edges/long_message (" + engine + ") at batch 0: \u00e9\u00e9\u00e9",
+            " more characters)");
+    assertTrue(
+        e.getMessage().getBytes(StandardCharsets.UTF_8).length < 2048,
         () -> e.getMessage().length() + " characters");
   }
 
@@ -111,7 +128,9 @@ class AbiEdgesTest {
   void aModuleHasExactlyOneMemory() {
     // wat2wasm needs a flag for a second memory: patch the binary's memory section instead.
     byte[] wasm = withMemorySection(Guests.wat("good/echo"), new byte[] {2, 0, 2, 0, 1});
-    assertFlightError(FlightStatusCode.INVALID_ARGUMENT, () -> server.register("memories", wasm),
+    assertFlightError(
+        FlightStatusCode.INVALID_ARGUMENT,
+        () -> server.register("memories", wasm),
         "module rejected: a module must have exactly one memory, exported as 'memory'; this one "
             + "has 2");
   }

@@ -30,8 +30,8 @@ class ActionsTest {
 
   /** echo.wat with a different heap start: other bytes, same behaviour. */
   static byte[] echoVariant() {
-    return Wat2Wasm.parse(Guests.watSource("good/echo").replace("(i32.const 4096)",
-        "(i32.const 8192)"));
+    return Wat2Wasm.parse(
+        Guests.watSource("good/echo").replace("(i32.const 4096)", "(i32.const 8192)"));
   }
 
   @Test
@@ -60,8 +60,9 @@ class ActionsTest {
       assertFalse(s.register("echo", Guests.wat("good/echo")).get("replaced").asBoolean());
       JsonNode r = s.register("echo", echoVariant());
       assertTrue(r.get("replaced").asBoolean());
-      assertEquals(sha256(echoVariant()), s.action("describe", "{\"name\":\"echo\"}")
-          .get("sha256").asText());
+      assertEquals(
+          sha256(echoVariant()),
+          s.action("describe", "{\"name\":\"echo\"}").get("sha256").asText());
     }
   }
 
@@ -80,11 +81,14 @@ class ActionsTest {
       assertTrue(u.get("unregistered").asBoolean());
       assertEquals(1, s.action("list", "").size());
       assertFalse(Files.exists(s.dataDir.resolve("modules/zeta.wasm")));
-      assertFlightError(FlightStatusCode.NOT_FOUND,
+      assertFlightError(
+          FlightStatusCode.NOT_FOUND,
           () -> s.action("describe", "{\"name\":\"zeta\"}"),
           "not found: no module named 'zeta' is registered");
-      assertFlightError(FlightStatusCode.NOT_FOUND,
-          () -> s.action("unregister", "{\"name\":\"zeta\"}"), "no module named 'zeta'");
+      assertFlightError(
+          FlightStatusCode.NOT_FOUND,
+          () -> s.action("unregister", "{\"name\":\"zeta\"}"),
+          "no module named 'zeta'");
     }
   }
 
@@ -97,10 +101,16 @@ class ActionsTest {
       JsonNode list = s.action("list", "");
       assertEquals(1, list.size(), "the broken file is skipped, the good one loaded: " + list);
       assertEquals("echo", list.get(0).get("name").asText());
-      try (VectorSchemaRoot in = VectorSchemaRoot.create(EchoExchangeTest.allTypes(),
-          s.allocator)) {
-        Exchange.Outcome o = Exchange.run(s.client(), FlightDescriptor.path("echo", "echo"),
-            in, 1, i -> EchoExchangeTest.fill(in, 100, i), out -> { });
+      try (VectorSchemaRoot in =
+          VectorSchemaRoot.create(EchoExchangeTest.allTypes(), s.allocator)) {
+        Exchange.Outcome o =
+            Exchange.run(
+                s.client(),
+                FlightDescriptor.path("echo", "echo"),
+                in,
+                1,
+                i -> EchoExchangeTest.fill(in, 100, i),
+                out -> {});
         assertEquals(List.of(100), o.batchRows());
       }
     }
@@ -131,14 +141,20 @@ class ActionsTest {
       JsonNode meta = TestServer.JSON.readTree(info.getAppMetadata());
       assertEquals("echo", meta.get("module").asText());
       assertEquals("map", meta.get("kind").asText());
-      FlightInfo byCommand = s.client().getInfo(FlightDescriptor.command(
-          "{\"module\":\"echo\",\"function\":\"echo\"}".getBytes(StandardCharsets.UTF_8)));
-      assertEquals("echo", TestServer.JSON.readTree(byCommand.getAppMetadata()).get("module")
-          .asText());
-      assertFlightError(FlightStatusCode.NOT_FOUND,
+      FlightInfo byCommand =
+          s.client()
+              .getInfo(
+                  FlightDescriptor.command(
+                      "{\"module\":\"echo\",\"function\":\"echo\"}"
+                          .getBytes(StandardCharsets.UTF_8)));
+      assertEquals(
+          "echo", TestServer.JSON.readTree(byCommand.getAppMetadata()).get("module").asText());
+      assertFlightError(
+          FlightStatusCode.NOT_FOUND,
           () -> s.client().getSchema(FlightDescriptor.path("echo", "echo")),
           "declares no output schema");
-      assertFlightError(FlightStatusCode.NOT_FOUND,
+      assertFlightError(
+          FlightStatusCode.NOT_FOUND,
           () -> s.client().getInfo(FlightDescriptor.path("echo", "nope")),
           "module 'echo' has no function 'nope'; it has: echo");
     }

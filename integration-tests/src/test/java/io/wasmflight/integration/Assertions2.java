@@ -18,8 +18,8 @@ final class Assertions2 {
     FlightRuntimeException e = assertThrows(FlightRuntimeException.class, call);
     assertEquals(code, e.status().code(), () -> "status of: " + e.getMessage());
     for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f),
-          () -> "message '" + e.getMessage() + "' lacks '" + f + "'");
+      assertTrue(
+          e.getMessage().contains(f), () -> "message '" + e.getMessage() + "' lacks '" + f + "'");
     }
     assertTrue(!e.getMessage().contains("\tat "), "a stack trace reached the client");
     return e;

@@ -26,10 +26,11 @@ class DocsJavaSnippetTest {
 
   @Test
   void javaExampleRunsAsDocumented() throws Exception {
-    Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL)
-        .matcher(Files.readString(DOC));
+    Matcher m =
+        Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(DOC));
     assertTrue(m.find(), "no java block in " + DOC);
-    String source = """
+    String source =
+        """
         import java.util.*;
         import org.apache.arrow.flight.*;
         import org.apache.arrow.memory.*;
@@ -41,33 +42,43 @@ class DocsJavaSnippetTest {
         %s
           }
         }
-        """.formatted(m.group(1));
+        """
+            .formatted(m.group(1));
     Path dir = Files.createTempDirectory("doc-snippet");
     Files.writeString(dir.resolve("DocSnippet.java"), source);
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int rc = javac.run(null, diagnostics, diagnostics, "-classpath", classpath, "-d",
-        dir.toString(), dir.resolve("DocSnippet.java").toString());
+    int rc =
+        javac.run(
+            null,
+            diagnostics,
+            diagnostics,
+            "-classpath",
+            classpath,
+            "-d",
+            dir.toString(),
+            dir.resolve("DocSnippet.java").toString());
     assertEquals(0, rc, "the doc's Java example does not compile:\n" + diagnostics);
 
     try (TestServer s = TestServer.start();
-        URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
-            getClass().getClassLoader())) {
+        URLClassLoader loader =
+            new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
       s.register("docs_add_one", Guests.rust("add_one"));
-      Method run = loader.loadClass("DocSnippet")
-          .getMethod("run", BufferAllocator.class, Location.class);
+      Method run =
+          loader.loadClass("DocSnippet").getMethod("run", BufferAllocator.class, Location.class);
       PrintStream stdout = System.out;
       ByteArrayOutputStream captured = new ByteArrayOutputStream();
-      try (BufferAllocator clientAllocator = s.allocator.newChildAllocator("doc", 0,
-          Long.MAX_VALUE)) {
+      try (BufferAllocator clientAllocator =
+          s.allocator.newChildAllocator("doc", 0, Long.MAX_VALUE)) {
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         run.invoke(null, clientAllocator, Location.forGrpcInsecure("127.0.0.1", s.port()));
       } finally {
         System.setOut(stdout);
       }
-      assertEquals(List.of("x", "2", "null", "42"),
+      assertEquals(
+          List.of("x", "2", "null", "42"),
           captured.toString(StandardCharsets.UTF_8).strip().lines().toList());
     }
   }

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The host data path alone: a WAT guest that hands the input structs back, so every type of ABI
- * 1.0 goes host → guest memory → host and must come back unchanged, on both engines.
+ * The host data path alone: a WAT guest that hands the input structs back, so every type of ABI 1.0
+ * goes host → guest memory → host and must come back unchanged, on both engines.
  */
 class EchoExchangeTest {
   static Schema allTypes() {
@@ -79,8 +79,8 @@ class EchoExchangeTest {
           case Float4Vector t -> t.setSafe(r, x / 3.0f);
           case Float8Vector t -> t.setSafe(r, x / 7.0);
           case BitVector t -> t.setSafe(r, (int) (x % 3 == 0 ? 1 : 0));
-          case VarCharVector t -> t.setSafe(r, ("row " + x + " é✓".repeat(r % 4))
-              .getBytes(StandardCharsets.UTF_8));
+          case VarCharVector t ->
+              t.setSafe(r, ("row " + x + " é✓".repeat(r % 4)).getBytes(StandardCharsets.UTF_8));
           case VarBinaryVector t -> t.setSafe(r, new byte[] {(byte) x, 0, (byte) (x >> 8)});
           default -> throw new IllegalStateException(v.toString());
         }
@@ -97,22 +97,29 @@ class EchoExchangeTest {
         VectorSchemaRoot expected = VectorSchemaRoot.create(allTypes(), s.allocator)) {
       s.register("echo", Guests.wat("good/echo"));
       s.registerNative("builtin", "echo", NativeFunction.ECHO);
-      FlightDescriptor descriptor = engine.equals("native")
-          ? FlightDescriptor.path("builtin", "echo")
-          : FlightDescriptor.command(("{\"module\":\"echo\",\"function\":\"echo\","
-              + "\"engine\":\"" + engine + "\"}").getBytes(StandardCharsets.UTF_8));
+      FlightDescriptor descriptor =
+          engine.equals("native")
+              ? FlightDescriptor.path("builtin", "echo")
+              : FlightDescriptor.command(
+                  ("{\"module\":\"echo\",\"function\":\"echo\"," + "\"engine\":\"" + engine + "\"}")
+                      .getBytes(StandardCharsets.UTF_8));
       int[] sizes = {5, 0, 1000, 1, 64, 4097};
       List<Integer> mismatches = new ArrayList<>();
       int[] seen = {0};
-      Exchange.Outcome o = Exchange.run(s.client(), descriptor,
-          in, sizes.length, i -> fill(in, sizes[i], i),
-          out -> {
-            int i = seen[0]++;
-            fill(expected, sizes[i], i);
-            if (!expected.equals(out)) {
-              mismatches.add(i);
-            }
-          });
+      Exchange.Outcome o =
+          Exchange.run(
+              s.client(),
+              descriptor,
+              in,
+              sizes.length,
+              i -> fill(in, sizes[i], i),
+              out -> {
+                int i = seen[0]++;
+                fill(expected, sizes[i], i);
+                if (!expected.equals(out)) {
+                  mismatches.add(i);
+                }
+              });
       assertEquals(allTypes(), o.schema());
       assertEquals(List.of(5, 0, 1000, 1, 64, 4097), o.batchRows());
       assertTrue(mismatches.isEmpty(), "batches that differ: " + mismatches);

@@ -47,8 +47,15 @@ class ExamplesExchangeTest {
   }
 
   static FlightDescriptor fn(String module, String function, String engine) {
-    return FlightDescriptor.command(("{\"module\":\"" + module + "\",\"function\":\"" + function
-        + "\",\"engine\":\"" + engine + "\"}").getBytes(StandardCharsets.UTF_8));
+    return FlightDescriptor.command(
+        ("{\"module\":\""
+                + module
+                + "\",\"function\":\""
+                + function
+                + "\",\"engine\":\""
+                + engine
+                + "\"}")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   /** Value of row r of batch b; every 10th row null. */
@@ -76,20 +83,26 @@ class ExamplesExchangeTest {
     List<String> errors = new ArrayList<>();
     int[] batch = {0};
     try (VectorSchemaRoot in = VectorSchemaRoot.create(INT64, server.allocator)) {
-      Exchange.Outcome o = Exchange.run(server.client(), fn("add_one", "add_one", engine), in,
-          batches, b -> fillInts(in, b, rows), out -> {
-            BigIntVector y = (BigIntVector) out.getVector(0);
-            int b = batch[0]++;
-            for (int r = 0; r < out.getRowCount(); r++) {
-              Long v = value(b, r);
-              Long expected = v == null ? null : v + 1;
-              Long got = y.isNull(r) ? null : y.get(r);
-              if (!java.util.Objects.equals(expected, got) && errors.size() < 5) {
-                errors.add("batch " + b + " row " + r + ": " + got + " != " + expected);
-              }
-              checked.incrementAndGet();
-            }
-          });
+      Exchange.Outcome o =
+          Exchange.run(
+              server.client(),
+              fn("add_one", "add_one", engine),
+              in,
+              batches,
+              b -> fillInts(in, b, rows),
+              out -> {
+                BigIntVector y = (BigIntVector) out.getVector(0);
+                int b = batch[0]++;
+                for (int r = 0; r < out.getRowCount(); r++) {
+                  Long v = value(b, r);
+                  Long expected = v == null ? null : v + 1;
+                  Long got = y.isNull(r) ? null : y.get(r);
+                  if (!java.util.Objects.equals(expected, got) && errors.size() < 5) {
+                    errors.add("batch " + b + " row " + r + ": " + got + " != " + expected);
+                  }
+                  checked.incrementAndGet();
+                }
+              });
       assertTrue(errors.isEmpty(), errors.toString());
       assertEquals((long) batches * rows, checked.get());
       assertEquals(INT64, o.schema());
@@ -119,8 +132,13 @@ class ExamplesExchangeTest {
       for (int offset : new int[] {1, 3, 8, 13}) {
         try (VectorSchemaRoot sliced = full.slice(offset, 500)) {
           List<Long> got = new ArrayList<>();
-          Exchange.run(server.client(), FlightDescriptor.path("add_one", "add_one"), sliced, 1,
-              b -> { }, out -> {
+          Exchange.run(
+              server.client(),
+              FlightDescriptor.path("add_one", "add_one"),
+              sliced,
+              1,
+              b -> {},
+              out -> {
                 BigIntVector y = (BigIntVector) out.getVector(0);
                 for (int r = 0; r < out.getRowCount(); r++) {
                   got.add(y.isNull(r) ? null : y.get(r));
@@ -141,23 +159,29 @@ class ExamplesExchangeTest {
     String[] inputs = {"hello", "", null, "straße", "ǆemal", "ẞig ünïcödé ✓", "MiXeD 123"};
     List<String> got = new ArrayList<>();
     try (VectorSchemaRoot in = VectorSchemaRoot.create(UTF8, server.allocator)) {
-      Exchange.run(server.client(), fn("upper", "upper", engine), in, 3, b -> {
-        VarCharVector s = (VarCharVector) in.getVector(0);
-        s.allocateNew();
-        for (int r = 0; r < inputs.length; r++) {
-          if (inputs[r] == null) {
-            s.setNull(r);
-          } else {
-            s.setSafe(r, inputs[r].getBytes(StandardCharsets.UTF_8));
-          }
-        }
-        in.setRowCount(inputs.length);
-      }, out -> {
-        VarCharVector s = (VarCharVector) out.getVector(0);
-        for (int r = 0; r < out.getRowCount(); r++) {
-          got.add(s.isNull(r) ? null : new String(s.get(r), StandardCharsets.UTF_8));
-        }
-      });
+      Exchange.run(
+          server.client(),
+          fn("upper", "upper", engine),
+          in,
+          3,
+          b -> {
+            VarCharVector s = (VarCharVector) in.getVector(0);
+            s.allocateNew();
+            for (int r = 0; r < inputs.length; r++) {
+              if (inputs[r] == null) {
+                s.setNull(r);
+              } else {
+                s.setSafe(r, inputs[r].getBytes(StandardCharsets.UTF_8));
+              }
+            }
+            in.setRowCount(inputs.length);
+          },
+          out -> {
+            VarCharVector s = (VarCharVector) out.getVector(0);
+            for (int r = 0; r < out.getRowCount(); r++) {
+              got.add(s.isNull(r) ? null : new String(s.get(r), StandardCharsets.UTF_8));
+            }
+          });
     }
     assertEquals(3 * inputs.length, got.size());
     for (int i = 0; i < got.size(); i++) {
@@ -168,62 +192,86 @@ class ExamplesExchangeTest {
 
   @Test
   void lineTotalHasItsDeclaredSchema() throws Exception {
-    Schema input = new Schema(List.of(
-        Field.nullable("id", new ArrowType.Int(64, true)),
-        Field.nullable("qty", new ArrowType.Int(64, true)),
-        Field.nullable("price", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
-    Schema declared = server.client().getSchema(FlightDescriptor.path("line_total", "line_total"))
-        .getSchema();
+    Schema input =
+        new Schema(
+            List.of(
+                Field.nullable("id", new ArrowType.Int(64, true)),
+                Field.nullable("qty", new ArrowType.Int(64, true)),
+                Field.nullable(
+                    "price", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+    Schema declared =
+        server.client().getSchema(FlightDescriptor.path("line_total", "line_total")).getSchema();
     List<Double> totals = new ArrayList<>();
     List<Long> ids = new ArrayList<>();
     try (VectorSchemaRoot in = VectorSchemaRoot.create(input, server.allocator)) {
-      Exchange.Outcome o = Exchange.run(server.client(),
-          FlightDescriptor.path("line_total", "line_total"), in, 1, b -> {
-            in.allocateNew();
-            BigIntVector id = (BigIntVector) in.getVector("id");
-            BigIntVector qty = (BigIntVector) in.getVector("qty");
-            Float8Vector price = (Float8Vector) in.getVector("price");
-            for (int r = 0; r < 4; r++) {
-              id.set(r, 100 + r);
-              qty.set(r, r);
-              price.set(r, 1.5 * r);
-            }
-            qty.setNull(2);
-            in.setRowCount(4);
-          }, out -> {
-            Float8Vector t = (Float8Vector) out.getVector("total");
-            BigIntVector id = (BigIntVector) out.getVector("id");
-            for (int r = 0; r < out.getRowCount(); r++) {
-              totals.add(t.isNull(r) ? null : t.get(r));
-              ids.add(id.get(r));
-            }
-          });
+      Exchange.Outcome o =
+          Exchange.run(
+              server.client(),
+              FlightDescriptor.path("line_total", "line_total"),
+              in,
+              1,
+              b -> {
+                in.allocateNew();
+                BigIntVector id = (BigIntVector) in.getVector("id");
+                BigIntVector qty = (BigIntVector) in.getVector("qty");
+                Float8Vector price = (Float8Vector) in.getVector("price");
+                for (int r = 0; r < 4; r++) {
+                  id.set(r, 100 + r);
+                  qty.set(r, r);
+                  price.set(r, 1.5 * r);
+                }
+                qty.setNull(2);
+                in.setRowCount(4);
+              },
+              out -> {
+                Float8Vector t = (Float8Vector) out.getVector("total");
+                BigIntVector id = (BigIntVector) out.getVector("id");
+                for (int r = 0; r < out.getRowCount(); r++) {
+                  totals.add(t.isNull(r) ? null : t.get(r));
+                  ids.add(id.get(r));
+                }
+              });
       assertEquals(declared, o.schema());
     }
     assertEquals(java.util.Arrays.asList(0.0, 1.5, null, 13.5), totals);
     assertEquals(List.of(100L, 101L, 102L, 103L), ids);
-    assertEquals(List.of("id", "total"),
-        declared.getFields().stream().map(Field::getName).toList());
+    assertEquals(
+        List.of("id", "total"), declared.getFields().stream().map(Field::getName).toList());
   }
 
   @Test
   void guestRefusesAWrongColumnType() {
-    assertFlightError(FlightStatusCode.INVALID_ARGUMENT, () -> {
-      try (VectorSchemaRoot in = VectorSchemaRoot.create(UTF8, server.allocator)) {
-        Exchange.run(server.client(), FlightDescriptor.path("add_one", "add_one"), in, 1, b -> {
-          in.allocateNew();
-          in.setRowCount(0);
-        }, out -> { });
-      }
-    }, "input rejected by guest in add_one/add_one (aot) at batch 0: column 0 ('s') is utf8, "
-        + "expected int64");
+    assertFlightError(
+        FlightStatusCode.INVALID_ARGUMENT,
+        () -> {
+          try (VectorSchemaRoot in = VectorSchemaRoot.create(UTF8, server.allocator)) {
+            Exchange.run(
+                server.client(),
+                FlightDescriptor.path("add_one", "add_one"),
+                in,
+                1,
+                b -> {
+                  in.allocateNew();
+                  in.setRowCount(0);
+                },
+                out -> {});
+          }
+        },
+        "input rejected by guest in add_one/add_one (aot) at batch 0: column 0 ('s') is utf8, "
+            + "expected int64");
   }
 
   @Test
   void emptyStreamsStillCarryASchema() throws Exception {
     try (VectorSchemaRoot in = VectorSchemaRoot.create(INT64, server.allocator)) {
-      Exchange.Outcome o = Exchange.run(server.client(), FlightDescriptor.path("add_one",
-          "add_one"), in, 0, b -> { }, out -> { });
+      Exchange.Outcome o =
+          Exchange.run(
+              server.client(),
+              FlightDescriptor.path("add_one", "add_one"),
+              in,
+              0,
+              b -> {},
+              out -> {});
       assertEquals(INT64, o.schema(), "schema of the guest's answer to a zero-row batch");
       assertEquals(List.of(), o.batchRows());
     }

@@ -31,24 +31,32 @@ final class Exchange {
    * @param batches how many batches to send
    * @param onOutput called with each output root (valid only during the call)
    */
-  static Outcome run(FlightClient client, FlightDescriptor descriptor, VectorSchemaRoot input,
-      int batches, IntConsumer fill, Consumer<VectorSchemaRoot> onOutput) throws Exception {
+  static Outcome run(
+      FlightClient client,
+      FlightDescriptor descriptor,
+      VectorSchemaRoot input,
+      int batches,
+      IntConsumer fill,
+      Consumer<VectorSchemaRoot> onOutput)
+      throws Exception {
     try (FlightClient.ExchangeReaderWriter rw = client.doExchange(descriptor)) {
       FlightStream reader = rw.getReader();
-      CompletableFuture<Outcome> readAll = CompletableFuture.supplyAsync(() -> {
-        List<Integer> rows = new ArrayList<>();
-        Schema schema = null;
-        while (reader.next()) {
-          VectorSchemaRoot out = reader.getRoot();
-          schema = out.getSchema();
-          rows.add(out.getRowCount());
-          onOutput.accept(out);
-        }
-        if (schema == null && reader.hasRoot()) {
-          schema = reader.getRoot().getSchema();
-        }
-        return new Outcome(schema, rows);
-      });
+      CompletableFuture<Outcome> readAll =
+          CompletableFuture.supplyAsync(
+              () -> {
+                List<Integer> rows = new ArrayList<>();
+                Schema schema = null;
+                while (reader.next()) {
+                  VectorSchemaRoot out = reader.getRoot();
+                  schema = out.getSchema();
+                  rows.add(out.getRowCount());
+                  onOutput.accept(out);
+                }
+                if (schema == null && reader.hasRoot()) {
+                  schema = reader.getRoot().getSchema();
+                }
+                return new Outcome(schema, rows);
+              });
       FlightClient.ClientStreamListener writer = rw.getWriter();
       writer.start(input);
       for (int i = 0; i < batches; i++) {

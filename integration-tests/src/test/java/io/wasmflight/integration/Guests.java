@@ -32,8 +32,10 @@ final class Guests {
   private static byte[] built(String property, String example) {
     String dir = System.getProperty(property);
     if (dir == null) {
-      throw new IllegalStateException(property + " is not set; run the tests with Maven, "
-          + "which builds the Rust guests first");
+      throw new IllegalStateException(
+          property
+              + " is not set; run the tests with Maven, "
+              + "which builds the Rust guests first");
     }
     Path file = Path.of(dir, example + ".wasm");
     try {

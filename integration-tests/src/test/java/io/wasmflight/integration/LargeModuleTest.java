@@ -9,8 +9,8 @@ import org.apache.arrow.flight.FlightStatusCode;
 import org.junit.jupiter.api.Test;
 
 /**
- * Modules up to the documented 64 MiB limit register over Flight (their base64 is far longer
- * than Jackson's default 20M-character string cap), and one byte more gets the documented
+ * Modules up to the documented 64 MiB limit register over Flight (their base64 is far longer than
+ * Jackson's default 20M-character string cap), and one byte more gets the documented
  * RESOURCE_EXHAUSTED message rather than a JSON error.
  */
 class LargeModuleTest {
@@ -44,8 +44,9 @@ class LargeModuleTest {
       byte[] wasm = paddedEcho(20 * MIB);
       assertEquals(20 * MIB, wasm.length);
       assertEquals(20 * MIB, s.register("big", wasm).get("size_bytes").asInt());
-      assertEquals("echo", s.action("describe", "{\"name\":\"big\"}").get("functions").get(0)
-          .get("name").asText());
+      assertEquals(
+          "echo",
+          s.action("describe", "{\"name\":\"big\"}").get("functions").get(0).get("name").asText());
     }
   }
 
@@ -55,7 +56,9 @@ class LargeModuleTest {
       long limit = s.config.maxModuleBytes();
       assertEquals(64L * MIB, limit);
       byte[] wasm = paddedEcho((int) limit + 1);
-      assertFlightError(FlightStatusCode.RESOURCE_EXHAUSTED, () -> s.register("big", wasm),
+      assertFlightError(
+          FlightStatusCode.RESOURCE_EXHAUSTED,
+          () -> s.register("big", wasm),
           "limit exceeded: module is " + (limit + 1) + " bytes; the limit is " + limit);
       // Exactly at the limit is fine.
       assertEquals(limit, s.register("big", paddedEcho((int) limit)).get("size_bytes").asLong());

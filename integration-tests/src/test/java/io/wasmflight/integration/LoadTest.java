@@ -23,10 +23,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.Test;
 
 /**
- * 64 concurrent sessions on one server for a fixed time, 16 of them hostile (traps, bombs,
- * infinite loops, invalid output): every healthy exchange succeeds with correct values, every
- * hostile one gets its expected status, and the server's Arrow memory returns to zero.
- * {@code -Dwasmflight.load.seconds=N} runs longer (default 8).
+ * 64 concurrent sessions on one server for a fixed time, 16 of them hostile (traps, bombs, infinite
+ * loops, invalid output): every healthy exchange succeeds with correct values, every hostile one
+ * gets its expected status, and the server's Arrow memory returns to zero. {@code
+ * -Dwasmflight.load.seconds=N} runs longer (default 8).
  */
 class LoadTest {
   static final int SESSIONS = 64;
@@ -44,20 +44,21 @@ class LoadTest {
     return interpreter ? "interpreter" : "aot";
   }
 
-  static final List<Hostile> HOSTILE = List.of(
-      new Hostile("unreachable", "{}", FlightStatusCode.INTERNAL),
-      new Hostile("memory_bomb", "{}", FlightStatusCode.RESOURCE_EXHAUSTED),
-      new Hostile("loop", "{\"call_timeout_ms\":200}", FlightStatusCode.TIMED_OUT),
-      new Hostile("loop_br_if", "{\"call_timeout_ms\":200}", FlightStatusCode.TIMED_OUT),
-      new Hostile("stack_bomb", "{}", FlightStatusCode.INTERNAL),
-      new Hostile("oob_buffer", "{}", FlightStatusCode.INTERNAL),
-      new Hostile("garbage", "{}", FlightStatusCode.INTERNAL),
-      new Hostile("fail", "{}", FlightStatusCode.INTERNAL));
+  static final List<Hostile> HOSTILE =
+      List.of(
+          new Hostile("unreachable", "{}", FlightStatusCode.INTERNAL),
+          new Hostile("memory_bomb", "{}", FlightStatusCode.RESOURCE_EXHAUSTED),
+          new Hostile("loop", "{\"call_timeout_ms\":200}", FlightStatusCode.TIMED_OUT),
+          new Hostile("loop_br_if", "{\"call_timeout_ms\":200}", FlightStatusCode.TIMED_OUT),
+          new Hostile("stack_bomb", "{}", FlightStatusCode.INTERNAL),
+          new Hostile("oob_buffer", "{}", FlightStatusCode.INTERNAL),
+          new Hostile("garbage", "{}", FlightStatusCode.INTERNAL),
+          new Hostile("fail", "{}", FlightStatusCode.INTERNAL));
 
   @Test
   void healthySessionsAreUnaffectedByHostileOnes() throws Exception {
-    try (TestServer s = TestServer.start(c -> c.withMaxMemoryPages(128)
-        .withCallTimeout(Duration.ofSeconds(10)))) {
+    try (TestServer s =
+        TestServer.start(c -> c.withMaxMemoryPages(128).withCallTimeout(Duration.ofSeconds(10)))) {
       s.register("add_one", Guests.rust("add_one"));
       s.register("misbehave", Guests.wat("hostile/misbehave"));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
@@ -68,31 +69,42 @@ class LoadTest {
       List<Future<?>> workers = new ArrayList<>();
       for (int i = 0; i < SESSIONS; i++) {
         int worker = i;
-        workers.add(pool.submit(() -> {
-          int round = 0;
-          while (System.nanoTime() < deadline && failures.size() < 20) {
-            if (worker % 4 == 0) {
-              Hostile h = HOSTILE.get((worker / 4 + round) % HOSTILE.size());
-              hostile(s, h, engine(worker), hostileOk, failures);
-            } else {
-              healthy(s, worker, engine(worker), round, healthyOk, failures);
-            }
-            round++;
-          }
-          return null;
-        }));
+        workers.add(
+            pool.submit(
+                () -> {
+                  int round = 0;
+                  while (System.nanoTime() < deadline && failures.size() < 20) {
+                    if (worker % 4 == 0) {
+                      Hostile h = HOSTILE.get((worker / 4 + round) % HOSTILE.size());
+                      hostile(s, h, engine(worker), hostileOk, failures);
+                    } else {
+                      healthy(s, worker, engine(worker), round, healthyOk, failures);
+                    }
+                    round++;
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : workers) {
         f.get(SECONDS + 120, TimeUnit.SECONDS);
       }
       pool.shutdown();
-      System.out.println("load: " + healthyOk + " healthy exchanges, hostile outcomes "
-          + hostileOk + ", over " + SECONDS + " s with " + SESSIONS + " sessions");
+      System.out.println(
+          "load: "
+              + healthyOk
+              + " healthy exchanges, hostile outcomes "
+              + hostileOk
+              + ", over "
+              + SECONDS
+              + " s with "
+              + SESSIONS
+              + " sessions");
       assertTrue(failures.isEmpty(), "failures: " + failures);
       assertTrue(healthyOk.get() >= 48, "healthy exchanges completed: " + healthyOk);
       for (Hostile h : HOSTILE) {
         for (String engine : List.of("aot", "interpreter")) {
-          assertTrue(hostileOk.containsKey(h.function() + "/" + engine),
+          assertTrue(
+              hostileOk.containsKey(h.function() + "/" + engine),
               "no " + h.function() + " session ran on " + engine + ": " + hostileOk);
         }
       }
@@ -100,28 +112,49 @@ class LoadTest {
     }
   }
 
-  static void healthy(TestServer s, int worker, String engine, int round, AtomicLong ok,
+  static void healthy(
+      TestServer s,
+      int worker,
+      String engine,
+      int round,
+      AtomicLong ok,
       ConcurrentLinkedQueue<String> failures) {
     int rows = 2000;
     long[] mismatches = {0};
     int[] batch = {0};
     try (VectorSchemaRoot in = VectorSchemaRoot.create(ExamplesExchangeTest.INT64, s.allocator)) {
-      Exchange.Outcome o = Exchange.run(s.client(), FlightDescriptor.command(
-              ("{\"module\":\"add_one\",\"function\":\"add_one\",\"engine\":\"" + engine + "\"}")
-                  .getBytes(StandardCharsets.UTF_8)),
-          in, 5, b -> ExamplesExchangeTest.fillInts(in, worker * 1000 + round + b, rows), out -> {
-            BigIntVector y = (BigIntVector) out.getVector(0);
-            int b = batch[0]++;
-            for (int r = 0; r < out.getRowCount(); r++) {
-              Long v = ExamplesExchangeTest.value(worker * 1000 + round + b, r);
-              if (v == null ? !y.isNull(r) : y.isNull(r) || y.get(r) != v + 1) {
-                mismatches[0]++;
-              }
-            }
-          });
+      Exchange.Outcome o =
+          Exchange.run(
+              s.client(),
+              FlightDescriptor.command(
+                  ("{\"module\":\"add_one\",\"function\":\"add_one\",\"engine\":\""
+                          + engine
+                          + "\"}")
+                      .getBytes(StandardCharsets.UTF_8)),
+              in,
+              5,
+              b -> ExamplesExchangeTest.fillInts(in, worker * 1000 + round + b, rows),
+              out -> {
+                BigIntVector y = (BigIntVector) out.getVector(0);
+                int b = batch[0]++;
+                for (int r = 0; r < out.getRowCount(); r++) {
+                  Long v = ExamplesExchangeTest.value(worker * 1000 + round + b, r);
+                  if (v == null ? !y.isNull(r) : y.isNull(r) || y.get(r) != v + 1) {
+                    mismatches[0]++;
+                  }
+                }
+              });
       if (mismatches[0] > 0 || o.rows() != 5L * rows) {
-        failures.add("worker " + worker + " round " + round + ": " + mismatches[0]
-            + " wrong values, " + o.rows() + " rows");
+        failures.add(
+            "worker "
+                + worker
+                + " round "
+                + round
+                + ": "
+                + mismatches[0]
+                + " wrong values, "
+                + o.rows()
+                + " rows");
       } else {
         ok.incrementAndGet();
       }
@@ -130,11 +163,22 @@ class LoadTest {
     }
   }
 
-  static void hostile(TestServer s, Hostile h, String engine, Map<String, AtomicLong> ok,
+  static void hostile(
+      TestServer s,
+      Hostile h,
+      String engine,
+      Map<String, AtomicLong> ok,
       ConcurrentLinkedQueue<String> failures) {
-    FlightDescriptor d = FlightDescriptor.command(("{\"module\":\"misbehave\",\"function\":\""
-        + h.function() + "\",\"engine\":\"" + engine + "\",\"limits\":" + h.limits() + "}")
-        .getBytes(StandardCharsets.UTF_8));
+    FlightDescriptor d =
+        FlightDescriptor.command(
+            ("{\"module\":\"misbehave\",\"function\":\""
+                    + h.function()
+                    + "\",\"engine\":\""
+                    + engine
+                    + "\",\"limits\":"
+                    + h.limits()
+                    + "}")
+                .getBytes(StandardCharsets.UTF_8));
     try {
       HostileGuestTest.exchange(s, d);
       failures.add(h.function() + " succeeded");
@@ -142,8 +186,14 @@ class LoadTest {
       if (e.status().code() == h.expected()) {
         ok.computeIfAbsent(h.function() + "/" + engine, k -> new AtomicLong()).incrementAndGet();
       } else {
-        failures.add(h.function() + ": expected " + h.expected() + ", got " + e.status().code()
-            + " " + e.getMessage());
+        failures.add(
+            h.function()
+                + ": expected "
+                + h.expected()
+                + ", got "
+                + e.status().code()
+                + " "
+                + e.getMessage());
       }
     } catch (Exception e) {
       failures.add(h.function() + ": " + e);

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A status message quotes the client's input, and gRPC clients refuse trailers above 8 KiB
- * (RESOURCE_EXHAUSTED "received metadata size exceeds soft limit"): 10,000-character names,
- * keys and values come back cut to 200 characters, with the status the request deserves.
+ * (RESOURCE_EXHAUSTED "received metadata size exceeds soft limit"): 10,000-character names, keys
+ * and values come back cut to 200 characters, with the status the request deserves.
  */
 class LongInputTest {
   static final String LONG = "x".repeat(10_000);
@@ -40,10 +40,16 @@ class LongInputTest {
   static void exchange(FlightDescriptor d) throws Exception {
     Schema schema = new Schema(List.of(Field.nullable("x", new ArrowType.Int(64, true))));
     try (VectorSchemaRoot in = VectorSchemaRoot.create(schema, server.allocator)) {
-      Exchange.run(server.client(), d, in, 1, i -> {
-        in.allocateNew();
-        in.setRowCount(0);
-      }, out -> { });
+      Exchange.run(
+          server.client(),
+          d,
+          in,
+          1,
+          i -> {
+            in.allocateNew();
+            in.setRowCount(0);
+          },
+          out -> {});
     }
   }
 
@@ -54,29 +60,58 @@ class LongInputTest {
   @Test
   void namesKeysAndValues() {
     var bad = FlightStatusCode.INVALID_ARGUMENT;
-    assertShort(assertFlightError(bad,
-        () -> server.action("register", BadRequestTest.registerBody(LONG, Guests.wat("good/echo"))),
-        "bad request: invalid module name '" + CUT + "': use 1-64 characters"));
-    assertShort(assertFlightError(FlightStatusCode.NOT_FOUND,
-        () -> server.action("describe", "{\"name\":\"" + LONG + "\"}"),
-        "not found: no module named '" + CUT + "' is registered"));
-    assertShort(assertFlightError(bad, () -> server.action(LONG, "{}"),
-        "bad request: unknown action '" + CUT + "'; available: register"));
-    assertShort(assertFlightError(bad, () -> server.action("list", "{\"" + LONG + "\":1}"),
-        "bad request: list body has unknown field '" + CUT + "'; allowed: "));
-    assertShort(assertFlightError(FlightStatusCode.NOT_FOUND,
-        () -> exchange(FlightDescriptor.path("echo", LONG)),
-        "not found: module 'echo' has no function '" + CUT + "'; it has: echo"));
-    assertShort(assertFlightError(bad, () -> exchange(FlightDescriptor.command(
-            ("{\"module\":\"echo\",\"function\":\"echo\",\"" + LONG + "\":1}")
-                .getBytes(StandardCharsets.UTF_8))),
-        "bad request: descriptor command has unknown field '" + CUT + "'; allowed: engine, "
-            + "function, limits, module, options"));
+    assertShort(
+        assertFlightError(
+            bad,
+            () ->
+                server.action(
+                    "register", BadRequestTest.registerBody(LONG, Guests.wat("good/echo"))),
+            "bad request: invalid module name '" + CUT + "': use 1-64 characters"));
+    assertShort(
+        assertFlightError(
+            FlightStatusCode.NOT_FOUND,
+            () -> server.action("describe", "{\"name\":\"" + LONG + "\"}"),
+            "not found: no module named '" + CUT + "' is registered"));
+    assertShort(
+        assertFlightError(
+            bad,
+            () -> server.action(LONG, "{}"),
+            "bad request: unknown action '" + CUT + "'; available: register"));
+    assertShort(
+        assertFlightError(
+            bad,
+            () -> server.action("list", "{\"" + LONG + "\":1}"),
+            "bad request: list body has unknown field '" + CUT + "'; allowed: "));
+    assertShort(
+        assertFlightError(
+            FlightStatusCode.NOT_FOUND,
+            () -> exchange(FlightDescriptor.path("echo", LONG)),
+            "not found: module 'echo' has no function '" + CUT + "'; it has: echo"));
+    assertShort(
+        assertFlightError(
+            bad,
+            () ->
+                exchange(
+                    FlightDescriptor.command(
+                        ("{\"module\":\"echo\",\"function\":\"echo\",\"" + LONG + "\":1}")
+                            .getBytes(StandardCharsets.UTF_8))),
+            "bad request: descriptor command has unknown field '"
+                + CUT
+                + "'; allowed: engine, "
+                + "function, limits, module, options"));
     String options = "{\"k\":\"" + LONG + "\"}";
-    assertShort(assertFlightError(bad, () -> exchange(FlightDescriptor.command(
-            ("{\"module\":\"echo\",\"function\":\"echo\",\"options\":" + options + "}")
-                .getBytes(StandardCharsets.UTF_8))),
-        "function 'echo/echo' takes no options, got " + options.substring(0, 200)
-            + "\u2026(" + (options.length() - 200) + " more characters)"));
+    assertShort(
+        assertFlightError(
+            bad,
+            () ->
+                exchange(
+                    FlightDescriptor.command(
+                        ("{\"module\":\"echo\",\"function\":\"echo\",\"options\":" + options + "}")
+                            .getBytes(StandardCharsets.UTF_8))),
+            "function 'echo/echo' takes no options, got "
+                + options.substring(0, 200)
+                + "\u2026("
+                + (options.length() - 200)
+                + " more characters)"));
   }
 }

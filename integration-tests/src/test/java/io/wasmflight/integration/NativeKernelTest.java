@@ -28,11 +28,16 @@ import org.junit.jupiter.api.Test;
  * TestServer}).
  */
 class NativeKernelTest {
-  static final Schema INPUT = new Schema(List.of(
-      Field.nullable("x", new ArrowType.Int(64, true)),
-      Field.nullable("s", ArrowType.Utf8.INSTANCE)));
-  static final Schema SUM = new Schema(List.of(Field.notNullable("sum", new ArrowType.Int(64,
-      true)), Field.notNullable("rows", new ArrowType.Int(32, true))));
+  static final Schema INPUT =
+      new Schema(
+          List.of(
+              Field.nullable("x", new ArrowType.Int(64, true)),
+              Field.nullable("s", ArrowType.Utf8.INSTANCE)));
+  static final Schema SUM =
+      new Schema(
+          List.of(
+              Field.notNullable("sum", new ArrowType.Int(64, true)),
+              Field.notNullable("rows", new ArrowType.Int(32, true))));
 
   /** Row r of batch b: x = 10 b + r, null every 4th row; s = "b.r". */
   static void fill(VectorSchemaRoot root, int b, int rows) {
@@ -82,44 +87,45 @@ class NativeKernelTest {
 
   /** Sum of x and the row count over the stream, one row from finish; counts its closes. */
   static NativeKernel.Factory sum(AtomicInteger closed) {
-    return allocator -> new NativeKernel() {
-      private long sum;
-      private int rows;
+    return allocator ->
+        new NativeKernel() {
+          private long sum;
+          private int rows;
 
-      @Override
-      public void apply(VectorSchemaRoot in, Output out) {
-        BigIntVector x = (BigIntVector) in.getVector(0);
-        for (int r = 0; r < in.getRowCount(); r++) {
-          sum += x.isNull(r) ? 0 : x.get(r);
-        }
-        rows += in.getRowCount();
-      }
+          @Override
+          public void apply(VectorSchemaRoot in, Output out) {
+            BigIntVector x = (BigIntVector) in.getVector(0);
+            for (int r = 0; r < in.getRowCount(); r++) {
+              sum += x.isNull(r) ? 0 : x.get(r);
+            }
+            rows += in.getRowCount();
+          }
 
-      @Override
-      public void finish(Output out) {
-        try (VectorSchemaRoot root = VectorSchemaRoot.create(SUM, allocator)) {
-          ((BigIntVector) root.getVector(0)).setSafe(0, sum);
-          ((IntVector) root.getVector(1)).setSafe(0, rows);
-          root.setRowCount(1);
-          out.emit(root);
-        }
-      }
+          @Override
+          public void finish(Output out) {
+            try (VectorSchemaRoot root = VectorSchemaRoot.create(SUM, allocator)) {
+              ((BigIntVector) root.getVector(0)).setSafe(0, sum);
+              ((IntVector) root.getVector(1)).setSafe(0, rows);
+              root.setRowCount(1);
+              out.emit(root);
+            }
+          }
 
-      @Override
-      public Schema outputSchema(Schema input) {
-        return SUM;
-      }
+          @Override
+          public Schema outputSchema(Schema input) {
+            return SUM;
+          }
 
-      @Override
-      public void close() {
-        closed.incrementAndGet();
-      }
-    };
+          @Override
+          public void close() {
+            closed.incrementAndGet();
+          }
+        };
   }
 
   /**
-   * Table function: every input row twice, in two output batches per input batch (the first
-   * reused for the second), then an empty batch, which is not sent.
+   * Table function: every input row twice, in two output batches per input batch (the first reused
+   * for the second), then an empty batch, which is not sent.
    */
   static NativeKernel twice(BufferAllocator allocator) {
     return new NativeKernel() {
@@ -159,11 +165,16 @@ class NativeKernelTest {
     out.setRowCount(in.getRowCount());
   }
 
-  static Exchange.Outcome run(TestServer s, String function, int[] sizes,
-      List<String> outputRows) throws Exception {
+  static Exchange.Outcome run(TestServer s, String function, int[] sizes, List<String> outputRows)
+      throws Exception {
     try (VectorSchemaRoot in = VectorSchemaRoot.create(INPUT, s.allocator)) {
-      return Exchange.run(s.client(), FlightDescriptor.path("kinds", function), in,
-          sizes.length, b -> fill(in, b, sizes[b]), out -> {
+      return Exchange.run(
+          s.client(),
+          FlightDescriptor.path("kinds", function),
+          in,
+          sizes.length,
+          b -> fill(in, b, sizes[b]),
+          out -> {
             for (int r = 0; r < out.getRowCount(); r++) {
               StringBuilder row = new StringBuilder();
               for (int c = 0; c < out.getFieldVectors().size(); c++) {
@@ -195,8 +206,11 @@ class NativeKernelTest {
       List<String> rows = new ArrayList<>();
       Exchange.Outcome o = run(s, "twice", new int[] {2, 3}, rows);
       assertEquals(List.of(2, 2, 3, 3), o.batchRows());
-      assertEquals(List.of("0 0.0", "1 0.1", "0 0.0", "1 0.1", "10 1.0", "11 1.1", "12 1.2",
-          "10 1.0", "11 1.1", "12 1.2"), rows);
+      assertEquals(
+          List.of(
+              "0 0.0", "1 0.1", "0 0.0", "1 0.1", "10 1.0", "11 1.1", "12 1.2", "10 1.0", "11 1.1",
+              "12 1.2"),
+          rows);
     }
   }
 
@@ -231,20 +245,26 @@ class NativeKernelTest {
   @Test
   void aBadSelectionFailsTheSessionAndTheServerKeepsServing() throws Exception {
     try (TestServer s = TestServer.start()) {
-      s.registerNative("kinds", "backwards", allocator -> new NativeKernel() {
-        @Override
-        public void apply(VectorSchemaRoot in, Output out) {
-          out.emitRows(in, new int[] {1, 0}, 2);
-        }
+      s.registerNative(
+          "kinds",
+          "backwards",
+          allocator ->
+              new NativeKernel() {
+                @Override
+                public void apply(VectorSchemaRoot in, Output out) {
+                  out.emitRows(in, new int[] {1, 0}, 2);
+                }
 
-        @Override
-        public Schema outputSchema(Schema input) {
-          return input;
-        }
-      });
+                @Override
+                public Schema outputSchema(Schema input) {
+                  return input;
+                }
+              });
       s.registerNative("kinds", "odds", allocator -> odds());
-      assertFlightError(FlightStatusCode.INTERNAL,
-          () -> run(s, "backwards", new int[] {3}, new ArrayList<>()), "internal server error");
+      assertFlightError(
+          FlightStatusCode.INTERNAL,
+          () -> run(s, "backwards", new int[] {3}, new ArrayList<>()),
+          "internal server error");
       List<String> rows = new ArrayList<>();
       run(s, "odds", new int[] {2}, rows);
       assertEquals(List.of("1 0.1"), rows);

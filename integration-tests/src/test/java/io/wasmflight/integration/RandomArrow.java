@@ -47,14 +47,14 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Random Arrow schemas (every type wasm-flight carries, nested, with dictionaries and metadata)
- * and random data for them, reproducible from a seed.
+ * Random Arrow schemas (every type wasm-flight carries, nested, with dictionaries and metadata) and
+ * random data for them, reproducible from a seed.
  *
- * <p>Dictionary ids are assigned the way the server numbers output dictionaries (depth-first,
- * a dictionary's values before its own id), so an echoed schema is equal to the input schema.
- * Arrow Java's sparse {@link UnionVector} finds a member's vector by its minor type, so sparse
- * union members here have distinct flat types (Java's equality could not compare others; the
- * server carries any member type, which the pyarrow suite covers).
+ * <p>Dictionary ids are assigned the way the server numbers output dictionaries (depth-first, a
+ * dictionary's values before its own id), so an echoed schema is equal to the input schema. Arrow
+ * Java's sparse {@link UnionVector} finds a member's vector by its minor type, so sparse union
+ * members here have distinct flat types (Java's equality could not compare others; the server
+ * carries any member type, which the pyarrow suite covers).
  */
 final class RandomArrow {
   private final Random r;
@@ -109,17 +109,30 @@ final class RandomArrow {
     boolean nullable = r.nextBoolean();
     Field inner = deep(childName(), levels - 1);
     return switch (r.nextInt(6)) {
-      case 0 -> new Field(name, new FieldType(nullable, ArrowType.List.INSTANCE, null, meta()),
-          List.of(inner));
-      case 1 -> new Field(name, new FieldType(nullable, ArrowType.LargeList.INSTANCE, null,
-          meta()), List.of(inner));
-      case 2 -> new Field(name, new FieldType(nullable, new ArrowType.FixedSizeList(
-          1 + r.nextInt(3)), null, meta()), List.of(inner));
-      case 3 -> new Field(name, new FieldType(nullable, ArrowType.ListView.INSTANCE, null,
-          meta()), List.of(inner));
+      case 0 ->
+          new Field(
+              name, new FieldType(nullable, ArrowType.List.INSTANCE, null, meta()), List.of(inner));
+      case 1 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.LargeList.INSTANCE, null, meta()),
+              List.of(inner));
+      case 2 ->
+          new Field(
+              name,
+              new FieldType(nullable, new ArrowType.FixedSizeList(1 + r.nextInt(3)), null, meta()),
+              List.of(inner));
+      case 3 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.ListView.INSTANCE, null, meta()),
+              List.of(inner));
       case 4 -> map(name, nullable, 0, inner);
-      default -> new Field(name, new FieldType(nullable, ArrowType.Struct.INSTANCE, null,
-          meta()), List.of(inner, field("s" + names++, maxDepth - 1, ANY)));
+      default ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.Struct.INSTANCE, null, meta()),
+              List.of(inner, field("s" + names++, maxDepth - 1, ANY)));
     };
   }
 
@@ -150,14 +163,19 @@ final class RandomArrow {
   }
 
   static final int ANY = 0;
+
   /** No dictionary-encoded field here (unions, run-end values). */
   static final int NO_DICTIONARY = 1;
+
   /** No run-end encoded field here (Arrow Java cannot transfer one inside a union). */
   static final int NO_RUN_END = 2;
+
   /** No sparse union here (Arrow Java cannot create one as a list's child). */
   static final int NO_SPARSE_UNION = 4;
+
   /** No union at all here (Arrow Java cannot create one as a fixed-size list's child). */
   static final int NO_UNION = 8;
+
   /** No union anywhere below (Arrow Java's Flight writer misstates a union in a dictionary). */
   static final int NO_UNION_BELOW = 16;
 
@@ -172,8 +190,8 @@ final class RandomArrow {
     }
     if (!nested) {
       ArrowType t = leafType();
-      return new Field(name, new FieldType(t instanceof ArrowType.Null || nullable, t, null,
-          meta), null);
+      return new Field(
+          name, new FieldType(t instanceof ArrowType.Null || nullable, t, null, meta), null);
     }
     int d = depth + 1;
     int kinds = (flags & NO_RUN_END) != 0 ? 10 : 11;
@@ -186,17 +204,31 @@ final class RandomArrow {
       kind = 5;
     }
     return switch (kind) {
-      case 0 -> new Field(name, new FieldType(nullable, ArrowType.List.INSTANCE, null, meta),
-          List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
-      case 1 -> new Field(name, new FieldType(nullable, ArrowType.LargeList.INSTANCE, null, meta),
-          List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
-      case 2 -> new Field(name, new FieldType(nullable,
-          new ArrowType.FixedSizeList(1 + r.nextInt(4)), null, meta),
-          List.of(field(listChild(), d, inherited | NO_SPARSE_UNION | NO_UNION)));
-      case 3 -> new Field(name, new FieldType(nullable, ArrowType.ListView.INSTANCE, null, meta),
-          List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
-      case 4 -> new Field(name, new FieldType(nullable, ArrowType.LargeListView.INSTANCE, null,
-          meta), List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
+      case 0 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.List.INSTANCE, null, meta),
+              List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
+      case 1 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.LargeList.INSTANCE, null, meta),
+              List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
+      case 2 ->
+          new Field(
+              name,
+              new FieldType(nullable, new ArrowType.FixedSizeList(1 + r.nextInt(4)), null, meta),
+              List.of(field(listChild(), d, inherited | NO_SPARSE_UNION | NO_UNION)));
+      case 3 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.ListView.INSTANCE, null, meta),
+              List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
+      case 4 ->
+          new Field(
+              name,
+              new FieldType(nullable, ArrowType.LargeListView.INSTANCE, null, meta),
+              List.of(field(listChild(), d, inherited | NO_SPARSE_UNION)));
       case 5, 6 -> {
         int n = 1 + r.nextInt(4);
         List<Field> children = new ArrayList<>();
@@ -204,8 +236,8 @@ final class RandomArrow {
         for (int i = 0; i < n; i++) {
           children.add(field(uniqueName(used), d, inherited));
         }
-        yield new Field(name, new FieldType(nullable, ArrowType.Struct.INSTANCE, null, meta),
-            children);
+        yield new Field(
+            name, new FieldType(nullable, ArrowType.Struct.INSTANCE, null, meta), children);
       }
       case 7 -> map(name, nullable, d, field("value", d, inherited));
       case 8 -> denseUnion(name, meta, d);
@@ -220,18 +252,21 @@ final class RandomArrow {
   }
 
   private Field map(String name, boolean nullable, int depth, Field value) {
-    ArrowType keyType = switch (r.nextInt(4)) {
-      case 0 -> ArrowType.Utf8.INSTANCE;
-      case 1 -> new ArrowType.Int(32, true);
-      case 2 -> new ArrowType.Int(8, false);
-      default -> ArrowType.Binary.INSTANCE;
-    };
+    ArrowType keyType =
+        switch (r.nextInt(4)) {
+          case 0 -> ArrowType.Utf8.INSTANCE;
+          case 1 -> new ArrowType.Int(32, true);
+          case 2 -> new ArrowType.Int(8, false);
+          default -> ArrowType.Binary.INSTANCE;
+        };
     Field key = new Field("key", FieldType.notNullable(keyType), null);
     Field v = new Field("value", value.getFieldType(), value.getChildren());
-    Field entries = new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE),
-        List.of(key, v));
-    return new Field(name, new FieldType(nullable, new ArrowType.Map(r.nextBoolean()), null,
-        meta()), List.of(entries));
+    Field entries =
+        new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE), List.of(key, v));
+    return new Field(
+        name,
+        new FieldType(nullable, new ArrowType.Map(r.nextBoolean()), null, meta()),
+        List.of(entries));
   }
 
   private Field denseUnion(String name, Map<String, String> meta, int depth) {
@@ -245,8 +280,10 @@ final class RandomArrow {
     for (int i = 0; i < n; i++) {
       children.add(field(uniqueName(used), depth, NO_DICTIONARY | NO_RUN_END));
     }
-    return new Field(name, new FieldType(false, new ArrowType.Union(UnionMode.Dense, ids), null,
-        meta), children);
+    return new Field(
+        name,
+        new FieldType(false, new ArrowType.Union(UnionMode.Dense, ids), null, meta),
+        children);
   }
 
   private Field sparseUnion(String name, Map<String, String> meta) {
@@ -263,24 +300,46 @@ final class RandomArrow {
       }
       children.add(new Field(uniqueName(used), FieldType.nullable(t), null));
     }
-    return new Field(name, new FieldType(false, new ArrowType.Union(UnionMode.Sparse, ids), null,
-        meta), children);
+    return new Field(
+        name,
+        new FieldType(false, new ArrowType.Union(UnionMode.Sparse, ids), null, meta),
+        children);
   }
 
   /** Member types Arrow Java's UnionVector can look up without an ArrowType (for equality). */
-  private static final Set<Types.MinorType> SPARSE_MEMBERS = Set.of(
-      Types.MinorType.TINYINT, Types.MinorType.SMALLINT, Types.MinorType.INT,
-      Types.MinorType.BIGINT, Types.MinorType.UINT1, Types.MinorType.UINT2,
-      Types.MinorType.UINT4, Types.MinorType.UINT8, Types.MinorType.FLOAT2,
-      Types.MinorType.FLOAT4, Types.MinorType.FLOAT8, Types.MinorType.BIT,
-      Types.MinorType.VARCHAR, Types.MinorType.VARBINARY, Types.MinorType.LARGEVARCHAR,
-      Types.MinorType.LARGEVARBINARY, Types.MinorType.VIEWVARCHAR,
-      Types.MinorType.VIEWVARBINARY, Types.MinorType.DATEDAY, Types.MinorType.DATEMILLI,
-      Types.MinorType.TIMESEC, Types.MinorType.TIMEMILLI, Types.MinorType.TIMEMICRO,
-      Types.MinorType.TIMENANO, Types.MinorType.TIMESTAMPSEC, Types.MinorType.TIMESTAMPMILLI,
-      Types.MinorType.TIMESTAMPMICRO, Types.MinorType.TIMESTAMPNANO,
-      Types.MinorType.INTERVALYEAR, Types.MinorType.INTERVALDAY,
-      Types.MinorType.INTERVALMONTHDAYNANO);
+  private static final Set<Types.MinorType> SPARSE_MEMBERS =
+      Set.of(
+          Types.MinorType.TINYINT,
+          Types.MinorType.SMALLINT,
+          Types.MinorType.INT,
+          Types.MinorType.BIGINT,
+          Types.MinorType.UINT1,
+          Types.MinorType.UINT2,
+          Types.MinorType.UINT4,
+          Types.MinorType.UINT8,
+          Types.MinorType.FLOAT2,
+          Types.MinorType.FLOAT4,
+          Types.MinorType.FLOAT8,
+          Types.MinorType.BIT,
+          Types.MinorType.VARCHAR,
+          Types.MinorType.VARBINARY,
+          Types.MinorType.LARGEVARCHAR,
+          Types.MinorType.LARGEVARBINARY,
+          Types.MinorType.VIEWVARCHAR,
+          Types.MinorType.VIEWVARBINARY,
+          Types.MinorType.DATEDAY,
+          Types.MinorType.DATEMILLI,
+          Types.MinorType.TIMESEC,
+          Types.MinorType.TIMEMILLI,
+          Types.MinorType.TIMEMICRO,
+          Types.MinorType.TIMENANO,
+          Types.MinorType.TIMESTAMPSEC,
+          Types.MinorType.TIMESTAMPMILLI,
+          Types.MinorType.TIMESTAMPMICRO,
+          Types.MinorType.TIMESTAMPNANO,
+          Types.MinorType.INTERVALYEAR,
+          Types.MinorType.INTERVALDAY,
+          Types.MinorType.INTERVALMONTHDAYNANO);
 
   private int[] distinctIds(int n) {
     Set<Integer> seen = new HashSet<>();
@@ -296,18 +355,22 @@ final class RandomArrow {
   }
 
   private Field runEndEncoded(String name, Map<String, String> meta, int depth, int flags) {
-    ArrowType runEnds = switch (r.nextInt(3)) {
-      case 0 -> new ArrowType.Int(16, true);
-      case 1 -> new ArrowType.Int(32, true);
-      default -> new ArrowType.Int(64, true);
-    };
-    return new Field(name, new FieldType(false, ArrowType.RunEndEncoded.INSTANCE, null, meta),
-        List.of(new Field("run_ends", FieldType.notNullable(runEnds), null),
+    ArrowType runEnds =
+        switch (r.nextInt(3)) {
+          case 0 -> new ArrowType.Int(16, true);
+          case 1 -> new ArrowType.Int(32, true);
+          default -> new ArrowType.Int(64, true);
+        };
+    return new Field(
+        name,
+        new FieldType(false, ArrowType.RunEndEncoded.INSTANCE, null, meta),
+        List.of(
+            new Field("run_ends", FieldType.notNullable(runEnds), null),
             field("values", depth, flags | NO_DICTIONARY | NO_RUN_END)));
   }
 
-  private Field dictionaryEncoded(String name, boolean nullable, Map<String, String> meta,
-      int depth) {
+  private Field dictionaryEncoded(
+      String name, boolean nullable, Map<String, String> meta, int depth) {
     Field values;
     if (depth < maxDepth && r.nextInt(4) == 0) {
       // Nested values, maybe with dictionary-encoded children (not itself encoded).
@@ -319,17 +382,21 @@ final class RandomArrow {
     if (values.getType() instanceof ArrowType.Null) {
       values = new Field("values", FieldType.nullable(ArrowType.Utf8.INSTANCE), null);
     }
-    ArrowType.Int index = switch (r.nextInt(5)) {
-      case 0 -> new ArrowType.Int(8, true);
-      case 1 -> new ArrowType.Int(16, true);
-      case 2 -> new ArrowType.Int(64, true);
-      case 3 -> new ArrowType.Int(8, false);
-      default -> new ArrowType.Int(32, true);
-    };
+    ArrowType.Int index =
+        switch (r.nextInt(5)) {
+          case 0 -> new ArrowType.Int(8, true);
+          case 1 -> new ArrowType.Int(16, true);
+          case 2 -> new ArrowType.Int(64, true);
+          case 3 -> new ArrowType.Int(8, false);
+          default -> new ArrowType.Int(32, true);
+        };
     long id = nextDictionaryId++;
     DictionaryEncoding encoding = new DictionaryEncoding(id, r.nextBoolean(), index);
-    Field dictField = new Field("DICT" + id,
-        new FieldType(nullable, values.getType(), null, null), values.getChildren());
+    Field dictField =
+        new Field(
+            "DICT" + id,
+            new FieldType(nullable, values.getType(), null, null),
+            values.getChildren());
     FieldVector vector = dictField.createVector(allocator);
     dictionaryVectors.add(vector);
     fill(vector, dictField, 1 + r.nextInt(12), 0.2);
@@ -357,10 +424,14 @@ final class RandomArrow {
         yield new ArrowType.Decimal(p, r.nextInt(p + 6) - 5, 256);
       }
       case 9 -> new ArrowType.Date(r.nextBoolean() ? DateUnit.DAY : DateUnit.MILLISECOND);
-      case 10 -> r.nextBoolean() ? new ArrowType.Time(TimeUnit.SECOND, 32)
-          : new ArrowType.Time(TimeUnit.MILLISECOND, 32);
-      case 11 -> r.nextBoolean() ? new ArrowType.Time(TimeUnit.MICROSECOND, 64)
-          : new ArrowType.Time(TimeUnit.NANOSECOND, 64);
+      case 10 ->
+          r.nextBoolean()
+              ? new ArrowType.Time(TimeUnit.SECOND, 32)
+              : new ArrowType.Time(TimeUnit.MILLISECOND, 32);
+      case 11 ->
+          r.nextBoolean()
+              ? new ArrowType.Time(TimeUnit.MICROSECOND, 64)
+              : new ArrowType.Time(TimeUnit.NANOSECOND, 64);
       case 12, 13 -> new ArrowType.Timestamp(units[r.nextInt(4)], zones[r.nextInt(zones.length)]);
       case 14 -> new ArrowType.Duration(units[r.nextInt(4)]);
       case 15 -> new ArrowType.Interval(IntervalUnit.values()[r.nextInt(3)]);
@@ -394,8 +465,8 @@ final class RandomArrow {
   /**
    * Fills a vector with n random values, a share {@code nulls} of them null when nullable.
    *
-   * @param f the vector's field in the schema (a vector's own getField() is not always it:
-   *     Arrow Java's sparse union reports minor-type ordinals as its type ids)
+   * @param f the vector's field in the schema (a vector's own getField() is not always it: Arrow
+   *     Java's sparse union reports minor-type ordinals as its type ids)
    */
   void fill(FieldVector v, Field f, int n, double nulls) {
     double p = f.isNullable() ? nulls : 0;
@@ -658,11 +729,12 @@ final class RandomArrow {
   }
 
   private byte[] value(boolean utf8) {
-    int len = switch (r.nextInt(4)) {
-      case 0 -> 0;
-      case 1 -> 1 + r.nextInt(12); // inline in a view
-      default -> 13 + r.nextInt(30); // a view into a data buffer
-    };
+    int len =
+        switch (r.nextInt(4)) {
+          case 0 -> 0;
+          case 1 -> 1 + r.nextInt(12); // inline in a view
+          default -> 13 + r.nextInt(30); // a view into a data buffer
+        };
     if (utf8) {
       return text(len).getBytes(StandardCharsets.UTF_8);
     }
@@ -675,8 +747,10 @@ final class RandomArrow {
     String alphabet = "abcdefghijklmnopqrstuvwxyz ABC0123456789éü✓€中文🙂";
     StringBuilder s = new StringBuilder();
     while (s.length() < len) {
-      int cp = alphabet.codePointAt(alphabet.offsetByCodePoints(0,
-          r.nextInt(alphabet.codePointCount(0, alphabet.length()))));
+      int cp =
+          alphabet.codePointAt(
+              alphabet.offsetByCodePoints(
+                  0, r.nextInt(alphabet.codePointCount(0, alphabet.length()))));
       s.appendCodePoint(cp);
     }
     return s.toString();

@@ -34,8 +34,11 @@ final class RawFlight implements AutoCloseable {
   private final ManagedChannel channel;
 
   RawFlight(int port) {
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-        .maxInboundMessageSize(64 << 20).build();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", port)
+            .usePlaintext()
+            .maxInboundMessageSize(64 << 20)
+            .build();
   }
 
   /** How a call ended: its status and the data messages the server sent before that. */
@@ -58,26 +61,30 @@ final class RawFlight implements AutoCloseable {
   Outcome exchange(List<Flight.FlightData> messages) throws Exception {
     List<Flight.FlightData> received = new ArrayList<>();
     CompletableFuture<Status> done = new CompletableFuture<>();
-    StreamObserver<Flight.FlightData> requests = FlightServiceGrpc.newStub(channel)
-        .doExchange(new StreamObserver<>() {
-          @Override
-          public void onNext(Flight.FlightData value) {
-            synchronized (received) {
-              received.add(value);
-            }
-          }
+    StreamObserver<Flight.FlightData> requests =
+        FlightServiceGrpc.newStub(channel)
+            .doExchange(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(Flight.FlightData value) {
+                    synchronized (received) {
+                      received.add(value);
+                    }
+                  }
 
-          @Override
-          public void onError(Throwable t) {
-            done.complete(t instanceof StatusRuntimeException s ? s.getStatus()
-                : Status.fromThrowable(t));
-          }
+                  @Override
+                  public void onError(Throwable t) {
+                    done.complete(
+                        t instanceof StatusRuntimeException s
+                            ? s.getStatus()
+                            : Status.fromThrowable(t));
+                  }
 
-          @Override
-          public void onCompleted() {
-            done.complete(Status.OK);
-          }
-        });
+                  @Override
+                  public void onCompleted() {
+                    done.complete(Status.OK);
+                  }
+                });
     try {
       for (Flight.FlightData m : messages) {
         requests.onNext(m);
@@ -93,55 +100,60 @@ final class RawFlight implements AutoCloseable {
   }
 
   /**
-   * Sends raw protobuf bytes as the messages of one DoExchange (for FlightData that protobuf
-   * itself would not produce: truncated fields, repeated fields, unknown fields).
+   * Sends raw protobuf bytes as the messages of one DoExchange (for FlightData that protobuf itself
+   * would not produce: truncated fields, repeated fields, unknown fields).
    */
   Outcome exchangeRaw(List<byte[]> messages) throws Exception {
-    io.grpc.MethodDescriptor.Marshaller<byte[]> raw = new io.grpc.MethodDescriptor.Marshaller<>() {
-      @Override
-      public java.io.InputStream stream(byte[] value) {
-        return new java.io.ByteArrayInputStream(value);
-      }
-
-      @Override
-      public byte[] parse(java.io.InputStream stream) {
-        try {
-          return stream.readAllBytes();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-    };
-    io.grpc.MethodDescriptor<byte[], byte[]> method = io.grpc.MethodDescriptor
-        .<byte[], byte[]>newBuilder()
-        .setType(io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
-        .setFullMethodName(FlightServiceGrpc.getDoExchangeMethod().getFullMethodName())
-        .setRequestMarshaller(raw).setResponseMarshaller(raw).build();
-    CompletableFuture<Status> done = new CompletableFuture<>();
-    List<Flight.FlightData> received = new ArrayList<>();
-    StreamObserver<byte[]> requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
-        channel.newCall(method, io.grpc.CallOptions.DEFAULT), new StreamObserver<byte[]>() {
+    io.grpc.MethodDescriptor.Marshaller<byte[]> raw =
+        new io.grpc.MethodDescriptor.Marshaller<>() {
           @Override
-          public void onNext(byte[] value) {
-            synchronized (received) {
-              try {
-                received.add(Flight.FlightData.parseFrom(value));
-              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new IllegalStateException(e);
-              }
+          public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+          }
+
+          @Override
+          public byte[] parse(java.io.InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
           }
+        };
+    io.grpc.MethodDescriptor<byte[], byte[]> method =
+        io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING)
+            .setFullMethodName(FlightServiceGrpc.getDoExchangeMethod().getFullMethodName())
+            .setRequestMarshaller(raw)
+            .setResponseMarshaller(raw)
+            .build();
+    CompletableFuture<Status> done = new CompletableFuture<>();
+    List<Flight.FlightData> received = new ArrayList<>();
+    StreamObserver<byte[]> requests =
+        io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+            channel.newCall(method, io.grpc.CallOptions.DEFAULT),
+            new StreamObserver<byte[]>() {
+              @Override
+              public void onNext(byte[] value) {
+                synchronized (received) {
+                  try {
+                    received.add(Flight.FlightData.parseFrom(value));
+                  } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              }
 
-          @Override
-          public void onError(Throwable t) {
-            done.complete(Status.fromThrowable(t));
-          }
+              @Override
+              public void onError(Throwable t) {
+                done.complete(Status.fromThrowable(t));
+              }
 
-          @Override
-          public void onCompleted() {
-            done.complete(Status.OK);
-          }
-        });
+              @Override
+              public void onCompleted() {
+                done.complete(Status.OK);
+              }
+            });
     try {
       for (byte[] m : messages) {
         requests.onNext(m);
@@ -157,14 +169,18 @@ final class RawFlight implements AutoCloseable {
   }
 
   static Flight.FlightDescriptor path(String... path) {
-    return Flight.FlightDescriptor.newBuilder().setType(Flight.FlightDescriptor.DescriptorType.PATH)
-        .addAllPath(List.of(path)).build();
+    return Flight.FlightDescriptor.newBuilder()
+        .setType(Flight.FlightDescriptor.DescriptorType.PATH)
+        .addAllPath(List.of(path))
+        .build();
   }
 
   /** The first message: descriptor and schema. */
   static Flight.FlightData schema(Flight.FlightDescriptor descriptor, Schema schema) {
-    return Flight.FlightData.newBuilder().setFlightDescriptor(descriptor)
-        .setDataHeader(ByteString.copyFrom(schemaHeader(schema))).build();
+    return Flight.FlightData.newBuilder()
+        .setFlightDescriptor(descriptor)
+        .setDataHeader(ByteString.copyFrom(schemaHeader(schema)))
+        .build();
   }
 
   static byte[] schemaHeader(Schema schema) {
@@ -173,8 +189,8 @@ final class RawFlight implements AutoCloseable {
 
   /** A data message with the given header flatbuffer and body. */
   static Flight.FlightData data(byte[] header, byte[] body) {
-    Flight.FlightData.Builder b = Flight.FlightData.newBuilder()
-        .setDataHeader(ByteString.copyFrom(header));
+    Flight.FlightData.Builder b =
+        Flight.FlightData.newBuilder().setDataHeader(ByteString.copyFrom(header));
     if (body != null) {
       b.setDataBody(ByteString.copyFrom(body));
     }
@@ -247,12 +263,11 @@ final class RawFlight implements AutoCloseable {
   }
 
   /** A DictionaryBatch message header built field by field. */
-  static byte[] dictionaryHeader(long id, long length, long[][] nodes, long[][] buffers,
-      long bodyLength) {
+  static byte[] dictionaryHeader(
+      long id, long length, long[][] nodes, long[][] buffers, long bodyLength) {
     FlatBufferBuilder fb = new FlatBufferBuilder();
     int batch = recordBatch(fb, length, nodes, buffers);
-    int dict = org.apache.arrow.flatbuf.DictionaryBatch.createDictionaryBatch(fb, id, batch,
-        false);
+    int dict = org.apache.arrow.flatbuf.DictionaryBatch.createDictionaryBatch(fb, id, batch, false);
     return message(fb, MessageHeader.DictionaryBatch, dict, bodyLength);
   }
 
@@ -290,8 +305,8 @@ final class RawFlight implements AutoCloseable {
     return out.toByteArray();
   }
 
-  private static int recordBatch(FlatBufferBuilder fb, long length, long[][] nodes,
-      long[][] buffers) {
+  private static int recordBatch(
+      FlatBufferBuilder fb, long length, long[][] nodes, long[][] buffers) {
     org.apache.arrow.flatbuf.RecordBatch.startNodesVector(fb, nodes.length);
     for (int i = nodes.length - 1; i >= 0; i--) {
       org.apache.arrow.flatbuf.FieldNode.createFieldNode(fb, nodes[i][0], nodes[i][1]);

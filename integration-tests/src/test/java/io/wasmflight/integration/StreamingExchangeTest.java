@@ -24,18 +24,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The exchange as a pipeline (flight-protocol.md, "DoExchange"): reading and writing do not wait
- * for each other, output is buffered up to the session's budget, and a client that stops
- * reading, stops writing or cancels ends its session with a clear error — never a hang — while
- * the server keeps serving. Every test ends with the allocator leak check of {@link TestServer}.
+ * for each other, output is buffered up to the session's budget, and a client that stops reading,
+ * stops writing or cancels ends its session with a clear error — never a hang — while the server
+ * keeps serving. Every test ends with the allocator leak check of {@link TestServer}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StreamingExchangeTest {
   static final Schema X = new Schema(List.of(Field.nullable("x", new ArrowType.Int(64, true))));
 
   static FlightDescriptor command(String module, String function, String engine, String limits) {
-    return FlightDescriptor.command(("{\"module\":\"" + module + "\",\"function\":\"" + function
-        + "\",\"engine\":\"" + engine + "\",\"limits\":" + limits + "}")
-        .getBytes(StandardCharsets.UTF_8));
+    return FlightDescriptor.command(
+        ("{\"module\":\""
+                + module
+                + "\",\"function\":\""
+                + function
+                + "\",\"engine\":\""
+                + engine
+                + "\",\"limits\":"
+                + limits
+                + "}")
+            .getBytes(StandardCharsets.UTF_8));
   }
 
   static void fill(VectorSchemaRoot root, long first, int rows) {
@@ -91,18 +99,21 @@ class StreamingExchangeTest {
   void idleClientGetsTheStallError() throws Exception {
     try (TestServer server = TestServer.start(c -> c.withStallTimeout(Duration.ofMillis(800)))) {
       server.register("add_one", Guests.rust("add_one"));
-      assertFlightError(FlightStatusCode.TIMED_OUT, () -> {
-        try (VectorSchemaRoot in = VectorSchemaRoot.create(X, server.allocator)) {
-          FlightClient.ExchangeReaderWriter ex =
-              server.client().doExchange(FlightDescriptor.path("add_one", "add_one"));
-          ex.getWriter().start(in);
-          FlightStream results = ex.getReader();
-          while (results.next()) {
-            // nothing is sent: the server ends the call
-          }
-          ex.close();
-        }
-      }, "client stalled in add_one/add_one (aot) at batch 0",
+      assertFlightError(
+          FlightStatusCode.TIMED_OUT,
+          () -> {
+            try (VectorSchemaRoot in = VectorSchemaRoot.create(X, server.allocator)) {
+              FlightClient.ExchangeReaderWriter ex =
+                  server.client().doExchange(FlightDescriptor.path("add_one", "add_one"));
+              ex.getWriter().start(in);
+              FlightStream results = ex.getReader();
+              while (results.next()) {
+                // nothing is sent: the server ends the call
+              }
+              ex.close();
+            }
+          },
+          "client stalled in add_one/add_one (aot) at batch 0",
           "the client sent no input for 800 ms");
       assertServes(server);
     }
@@ -113,11 +124,13 @@ class StreamingExchangeTest {
   void stallTimeIsAPerExchangeLimit() throws Exception {
     try (TestServer server = TestServer.start()) {
       server.register("add_one", Guests.rust("add_one"));
-      assertFlightError(FlightStatusCode.TIMED_OUT, () -> idle(server,
-          command("add_one", "add_one", "aot", "{\"stall_timeout_ms\": 300}")),
+      assertFlightError(
+          FlightStatusCode.TIMED_OUT,
+          () -> idle(server, command("add_one", "add_one", "aot", "{\"stall_timeout_ms\": 300}")),
           "the client sent no input for 300 ms");
-      assertFlightError(FlightStatusCode.INVALID_ARGUMENT, () -> idle(server,
-          command("add_one", "add_one", "aot", "{\"stall_timeout_ms\": 60001}")),
+      assertFlightError(
+          FlightStatusCode.INVALID_ARGUMENT,
+          () -> idle(server, command("add_one", "add_one", "aot", "{\"stall_timeout_ms\": 60001}")),
           "'limits.stall_timeout_ms' asks for 60001, more than the server allows (60000)");
       assertServes(server);
     }
@@ -129,8 +142,9 @@ class StreamingExchangeTest {
     try (TestServer server = TestServer.start(c -> c.withSessionTimeout(Duration.ofSeconds(30)))) {
       server.register("add_one", Guests.rust("add_one"));
       long start = System.nanoTime();
-      assertFlightError(FlightStatusCode.TIMED_OUT, () -> idle(server,
-          command("add_one", "add_one", "aot", "{\"session_timeout_ms\": 500}")),
+      assertFlightError(
+          FlightStatusCode.TIMED_OUT,
+          () -> idle(server, command("add_one", "add_one", "aot", "{\"session_timeout_ms\": 500}")),
           "time limit exceeded in add_one/add_one (aot)",
           "the session ran past its time limit of 500 ms");
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -144,8 +158,16 @@ class StreamingExchangeTest {
   void absurdLimitValuesAreBadRequests() throws Exception {
     try (TestServer server = TestServer.start()) {
       server.register("add_one", Guests.rust("add_one"));
-      assertFlightError(FlightStatusCode.INVALID_ARGUMENT, () -> idle(server,
-          command("add_one", "add_one", "aot", "{\"session_timeout_ms\": 9223372036854775807}")),
+      assertFlightError(
+          FlightStatusCode.INVALID_ARGUMENT,
+          () ->
+              idle(
+                  server,
+                  command(
+                      "add_one",
+                      "add_one",
+                      "aot",
+                      "{\"session_timeout_ms\": 9223372036854775807}")),
           "'limits.session_timeout_ms' asks for 9223372036854775807 ms; the largest accepted "
               + "value is 31536000000 (a year)");
       assertServes(server);
@@ -153,8 +175,8 @@ class StreamingExchangeTest {
   }
 
   /**
-   * Cancelling stops a guest stuck in a loop at once — not when the 30 s call limit passes —
-   * on both engines: the exchange's allocator is released within a few seconds.
+   * Cancelling stops a guest stuck in a loop at once — not when the 30 s call limit passes — on
+   * both engines: the exchange's allocator is released within a few seconds.
    */
   @ParameterizedTest
   @ValueSource(strings = {"aot", "interpreter"})
@@ -162,10 +184,10 @@ class StreamingExchangeTest {
     try (TestServer server = TestServer.start()) {
       server.register("misbehave", Guests.wat("hostile/misbehave"));
       server.register("add_one", Guests.rust("add_one"));
-      try (VectorSchemaRoot in = VectorSchemaRoot.create(HostileGuestTest.SCHEMA,
-          server.allocator)) {
-        FlightClient.ExchangeReaderWriter ex = server.client().doExchange(
-            command("misbehave", "loop", engine, "{}"));
+      try (VectorSchemaRoot in =
+          VectorSchemaRoot.create(HostileGuestTest.SCHEMA, server.allocator)) {
+        FlightClient.ExchangeReaderWriter ex =
+            server.client().doExchange(command("misbehave", "loop", engine, "{}"));
         in.allocateNew();
         in.setRowCount(1);
         ex.getWriter().start(in);
@@ -178,10 +200,16 @@ class StreamingExchangeTest {
           Thread.sleep(10);
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertEquals(0, exchangeAllocators(server),
+        assertEquals(
+            0,
+            exchangeAllocators(server),
             "the session still holds its allocator " + millis + " ms after the cancel");
-        System.out.println("cancel (" + engine + "): session released " + millis
-            + " ms after the client cancelled");
+        System.out.println(
+            "cancel ("
+                + engine
+                + "): session released "
+                + millis
+                + " ms after the client cancelled");
         try {
           ex.close();
         } catch (Exception expected) {
@@ -194,11 +222,12 @@ class StreamingExchangeTest {
 
   private static long exchangeAllocators(TestServer server) {
     return server.allocator.getChildAllocators().stream()
-        .flatMap(a -> a.getChildAllocators().stream())
-        .filter(a -> a.getName().startsWith("exchange-"))
-        .count()
+            .flatMap(a -> a.getChildAllocators().stream())
+            .filter(a -> a.getName().startsWith("exchange-"))
+            .count()
         + server.allocator.getChildAllocators().stream()
-            .filter(a -> a.getName().startsWith("exchange-")).count();
+            .filter(a -> a.getName().startsWith("exchange-"))
+            .count();
   }
 
   /** Opens an exchange, sends the schema only, and waits for the server's answer. */
@@ -218,14 +247,19 @@ class StreamingExchangeTest {
   private static void assertServes(TestServer server) throws Exception {
     List<Long> got = new java.util.ArrayList<>();
     try (VectorSchemaRoot in = VectorSchemaRoot.create(X, server.allocator)) {
-      Exchange.Outcome out = Exchange.run(server.client(),
-          FlightDescriptor.path("add_one", "add_one"), in, 2, b -> fill(in, 10L * b, 3),
-          root -> {
-            BigIntVector x = (BigIntVector) root.getVector(0);
-            for (int r = 0; r < x.getValueCount(); r++) {
-              got.add(x.get(r));
-            }
-          });
+      Exchange.Outcome out =
+          Exchange.run(
+              server.client(),
+              FlightDescriptor.path("add_one", "add_one"),
+              in,
+              2,
+              b -> fill(in, 10L * b, 3),
+              root -> {
+                BigIntVector x = (BigIntVector) root.getVector(0);
+                for (int r = 0; r < x.getValueCount(); r++) {
+                  got.add(x.get(r));
+                }
+              });
       assertEquals(List.of(3, 3), out.batchRows());
     }
     assertEquals(List.of(1L, 2L, 3L, 11L, 12L, 13L), got);

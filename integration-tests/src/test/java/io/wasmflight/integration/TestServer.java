@@ -21,8 +21,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 /**
- * A real server on port 0 with its own data directory and root allocator, plus a client. Closing
- * it closes the allocator, which fails the test if any Arrow buffer leaked on either side.
+ * A real server on port 0 with its own data directory and root allocator, plus a client. Closing it
+ * closes the allocator, which fails the test if any Arrow buffer leaked on either side.
  */
 final class TestServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -46,8 +46,8 @@ final class TestServer implements AutoCloseable {
   static TestServer start(UnaryOperator<ServerConfig> configure) {
     try {
       Path dir = Files.createTempDirectory("wasm-flight-test");
-      return new TestServer(dir, configure.apply(
-          ServerConfig.defaults().withPort(0).withDataDir(dir)));
+      return new TestServer(
+          dir, configure.apply(ServerConfig.defaults().withPort(0).withDataDir(dir)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -55,8 +55,9 @@ final class TestServer implements AutoCloseable {
 
   private void startServer() {
     server = WasmFlightServer.start(config, allocator);
-    client = FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
-        .build();
+    client =
+        FlightClient.builder(allocator, Location.forGrpcInsecure("127.0.0.1", server.port()))
+            .build();
   }
 
   /** Stops the server and starts a new one on the same data directory. */
@@ -95,16 +96,17 @@ final class TestServer implements AutoCloseable {
   }
 
   /** Adds a native function of any kind to the running server. */
-  void registerNative(String module, String function,
-      io.wasmflight.server.NativeKernel.Factory f) {
+  void registerNative(String module, String function, io.wasmflight.server.NativeKernel.Factory f) {
     server.registerNative(module, function, f);
   }
 
   /** Registers a module from its bytes. */
   JsonNode register(String name, byte[] wasm) {
     try {
-      return action("register", JSON.writeValueAsString(
-          Map.of("name", name, "wasm", Base64.getEncoder().encodeToString(wasm))));
+      return action(
+          "register",
+          JSON.writeValueAsString(
+              Map.of("name", name, "wasm", Base64.getEncoder().encodeToString(wasm))));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import io.wasmflight.server.internal.abi.AbiV1;
-import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.codec.InputWriter;
 import io.wasmflight.server.internal.codec.OutputReader;
 import io.wasmflight.server.internal.guest.CallBudget;
@@ -26,13 +26,13 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
 /**
- * The host's reader against guest output with non-zero offsets at every level, unknown null
- * counts and empty arrays: random batches (every type, nested) are written into guest memory by
- * the host's writer, then the C Data is rewritten in place, as a guest could have produced it,
- * by transformations that keep its meaning — a top-level slice, parent offsets moved into
- * children, list and union offsets moved into their child's offset, buffer pointers advanced
- * with the offset lowered, null counts set to -1 — and read back. The result must equal the
- * sliced input. Several batches per reader (buffers reused and grown).
+ * The host's reader against guest output with non-zero offsets at every level, unknown null counts
+ * and empty arrays: random batches (every type, nested) are written into guest memory by the host's
+ * writer, then the C Data is rewritten in place, as a guest could have produced it, by
+ * transformations that keep its meaning — a top-level slice, parent offsets moved into children,
+ * list and union offsets moved into their child's offset, buffer pointers advanced with the offset
+ * lowered, null counts set to -1 — and read back. The result must equal the sliced input. Several
+ * batches per reader (buffers reused and grown).
  *
  * <p>Seeded: {@code -Dwasmflight.offsets.seed=S}, {@code -Dwasmflight.offsets.seeds=N}.
  */
@@ -56,17 +56,26 @@ class TypesOffsetsPropertyTest {
           gen.closeDictionaries();
         }
       } catch (Throwable t) {
-        throw new AssertionError("seed " + seed + " failed (rerun with "
-            + "-Dwasmflight.offsets.seed=" + seed + " -Dwasmflight.offsets.seeds=1)\nschema: "
-            + schema + "\n" + t, t);
+        throw new AssertionError(
+            "seed "
+                + seed
+                + " failed (rerun with "
+                + "-Dwasmflight.offsets.seed="
+                + seed
+                + " -Dwasmflight.offsets.seeds=1)\nschema: "
+                + schema
+                + "\n"
+                + t,
+            t);
       }
     }
   }
 
   private static void run(long seed, Schema schema, RandomArrow gen, BufferAllocator allocator) {
     Random random = new Random(seed ^ 0x5DEECE66DL);
-    GuestInstance guest = GuestInstance.instantiate(ECHO, null, 1024,
-        new CallBudget(Duration.ofSeconds(30), Duration.ZERO));
+    GuestInstance guest =
+        GuestInstance.instantiate(
+            ECHO, null, 1024, new CallBudget(Duration.ofSeconds(30), Duration.ZERO));
     InputWriter writer = new InputWriter(guest, schema, gen.dictionaries());
     try (OutputReader reader = new OutputReader(guest, allocator, 1L << 30, null)) {
       int batches = 1 + random.nextInt(3);
@@ -90,18 +99,32 @@ class TypesOffsetsPropertyTest {
           for (int c = 0; c < schema.getFields().size(); c++) {
             FieldVector e = full.getVector(c);
             FieldVector g = got.getVector(c);
-            boolean same = new RangeEqualsVisitor(e, g,
-                (x, y) -> x.getField().getType().equals(y.getField().getType()))
-                .rangeEquals(new Range(from, 0, n));
+            boolean same =
+                new RangeEqualsVisitor(
+                        e, g, (x, y) -> x.getField().getType().equals(y.getField().getType()))
+                    .rangeEquals(new Range(from, 0, n));
             if (!same || g.getValueCount() != n) {
-              fail("batch " + b + " rows [" + from + ", " + (from + n) + ") of " + rows
-                  + ": column " + c + " differs: sent " + TypesPropertyTest.preview(e)
-                  + ", got " + TypesPropertyTest.preview(g));
+              fail(
+                  "batch "
+                      + b
+                      + " rows ["
+                      + from
+                      + ", "
+                      + (from + n)
+                      + ") of "
+                      + rows
+                      + ": column "
+                      + c
+                      + " differs: sent "
+                      + TypesPropertyTest.preview(e)
+                      + ", got "
+                      + TypesPropertyTest.preview(g));
             }
             TypesPropertyTest.validateLike(e, g, "batch " + b + ": column " + c);
           }
           for (Long id : gen.dictionaries().getDictionaryIds()) {
-            if (!TypesPropertyTest.sameValues(gen.dictionaries().lookup(id).getVector(),
+            if (!TypesPropertyTest.sameValues(
+                gen.dictionaries().lookup(id).getVector(),
                 reader.dictionaries().lookup(id).getVector())) {
               fail("batch " + b + ": dictionary " + id + " differs");
             }
@@ -266,12 +289,13 @@ class TypesOffsetsPropertyTest {
             if (validity != 0) {
               setBuffer(a, 0, validity + (int) (d / 8));
             }
-            long bytes = switch (f.kind()) {
-              case FIXED -> d * f.width();
-              case BOOL -> d / 8;
-              case BINARY -> d * f.width();
-              default -> d * CDataFormat.VIEW_SIZE;
-            };
+            long bytes =
+                switch (f.kind()) {
+                  case FIXED -> d * f.width();
+                  case BOOL -> d / 8;
+                  case BINARY -> d * f.width();
+                  default -> d * CDataFormat.VIEW_SIZE;
+                };
             setBuffer(a, 1, buffer(a, 1) + (int) bytes);
             set(a, AbiV1.Array.OFFSET, offset - d);
             offset -= d;
@@ -289,7 +313,7 @@ class TypesOffsetsPropertyTest {
             }
           }
         }
-        default -> { }
+        default -> {}
       }
       for (int i = 0; i < nChildren; i++) {
         node(child(s, AbiV1.Schema.CHILDREN, i), child(a, AbiV1.Array.CHILDREN, i), depth + 1);

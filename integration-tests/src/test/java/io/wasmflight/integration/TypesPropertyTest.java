@@ -27,19 +27,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Property test of "every Arrow type across the guest boundary": random schemas (every type
- * the server carries, nested at least 3 levels, dictionaries, metadata), random data with random
- * nulls, randomly sliced before sending, several batches per exchange, through a guest and back,
- * on both engines. Output must equal input ({@link VectorSchemaRoot#equals}, dictionaries too)
- * and pass {@code validateFull}.
+ * Property test of "every Arrow type across the guest boundary": random schemas (every type the
+ * server carries, nested at least 3 levels, dictionaries, metadata), random data with random nulls,
+ * randomly sliced before sending, several batches per exchange, through a guest and back, on both
+ * engines. Output must equal input ({@link VectorSchemaRoot#equals}, dictionaries too) and pass
+ * {@code validateFull}.
  *
  * <p>Guests: {@code echo} (WAT: hands the host's own input structs back, so this is the host's
  * writer and reader end to end) and {@code identity} (the Rust SDK example that rebuilds every
  * column through the SDK's views and builders), skipped while it is not built.
  *
- * <p>Seeded and reproducible: {@code -Dwasmflight.types.seed=S} sets the base seed (default
- * fixed), {@code -Dwasmflight.types.seeds=N} the number of schemas per guest and engine. A
- * failure prints the seed and the schema.
+ * <p>Seeded and reproducible: {@code -Dwasmflight.types.seed=S} sets the base seed (default fixed),
+ * {@code -Dwasmflight.types.seeds=N} the number of schemas per guest and engine. A failure prints
+ * the seed and the schema.
  */
 class TypesPropertyTest {
   static final long BASE_SEED = Long.getLong("wasmflight.types.seed", 20261105L);
@@ -51,9 +51,16 @@ class TypesPropertyTest {
     byte[] wasm = guestBytes(guest);
     try (TestServer s = TestServer.start()) {
       s.register(guest, wasm);
-      FlightDescriptor descriptor = FlightDescriptor.command(("{\"module\":\"" + guest
-          + "\",\"function\":\"" + guest + "\",\"engine\":\"" + engine + "\"}")
-          .getBytes(StandardCharsets.UTF_8));
+      FlightDescriptor descriptor =
+          FlightDescriptor.command(
+              ("{\"module\":\""
+                      + guest
+                      + "\",\"function\":\""
+                      + guest
+                      + "\",\"engine\":\""
+                      + engine
+                      + "\"}")
+                  .getBytes(StandardCharsets.UTF_8));
       for (int i = 0; i < SEEDS; i++) {
         long seed = BASE_SEED + i;
         roundTrip(s, descriptor, seed, guest + " on " + engine);
@@ -66,7 +73,8 @@ class TypesPropertyTest {
       return Guests.wat("good/echo");
     }
     String dir = System.getProperty("wasmflight.examples.dir");
-    Assumptions.assumeTrue(dir != null && Files.isRegularFile(Path.of(dir, guest + ".wasm")),
+    Assumptions.assumeTrue(
+        dir != null && Files.isRegularFile(Path.of(dir, guest + ".wasm")),
         "the Rust example '" + guest + "' is not built (guest-sdk-rust/examples/" + guest + ")");
     return Guests.rust(guest);
   }
@@ -92,15 +100,20 @@ class TypesPropertyTest {
             gen.fill(full, rows);
             int from = rows == 0 ? 0 : random.nextInt(rows);
             int len = random.nextBoolean() ? rows - from : random.nextInt(rows - from + 1);
-            try (VectorSchemaRoot expected = slice(full, random.nextBoolean() ? from : 0,
-                random.nextBoolean() ? len : rows)) {
+            try (VectorSchemaRoot expected =
+                slice(full, random.nextBoolean() ? from : 0, random.nextBoolean() ? len : rows)) {
               load(send, expected);
               writer.putNext();
               if (!reader.next()) {
                 fail("no output batch " + b);
               }
-              compare(schema, expected, reader.getRoot(), gen.dictionaries(),
-                  reader.getDictionaryProvider(), b);
+              compare(
+                  schema,
+                  expected,
+                  reader.getRoot(),
+                  gen.dictionaries(),
+                  reader.getDictionaryProvider(),
+                  b);
             }
           }
         }
@@ -110,9 +123,18 @@ class TypesPropertyTest {
         }
       }
     } catch (Throwable t) {
-      throw new AssertionError(what + ": seed " + seed + " failed (rerun with "
-          + "-Dwasmflight.types.seed=" + seed + " -Dwasmflight.types.seeds=1)\nschema: "
-          + schema + "\n" + t, t);
+      throw new AssertionError(
+          what
+              + ": seed "
+              + seed
+              + " failed (rerun with "
+              + "-Dwasmflight.types.seed="
+              + seed
+              + " -Dwasmflight.types.seeds=1)\nschema: "
+              + schema
+              + "\n"
+              + t,
+          t);
     } finally {
       gen.closeDictionaries();
     }
@@ -120,9 +142,8 @@ class TypesPropertyTest {
 
   /**
    * {@link VectorSchemaRoot#slice} (a copy: Arrow Java has no offsets), or the whole root when
-   * Arrow Java cannot slice the schema: its union transfer pairs build the target from the
-   * vector's own field, whose type ids are wrong (dense: assumed 0..n-1, sparse: minor-type
-   * ordinals).
+   * Arrow Java cannot slice the schema: its union transfer pairs build the target from the vector's
+   * own field, whose type ids are wrong (dense: assumed 0..n-1, sparse: minor-type ordinals).
    */
   static VectorSchemaRoot slice(VectorSchemaRoot full, int from, int len) {
     if (from + len > full.getRowCount()) {
@@ -131,8 +152,8 @@ class TypesPropertyTest {
     if (len == 0) {
       // Arrow Java slices an empty range into vectors without offsets buffers, which its own
       // IPC writer then cannot send: an empty root with allocated buffers instead.
-      VectorSchemaRoot empty = VectorSchemaRoot.create(full.getSchema(),
-          full.getVector(0).getAllocator());
+      VectorSchemaRoot empty =
+          VectorSchemaRoot.create(full.getSchema(), full.getVector(0).getAllocator());
       empty.allocateNew();
       empty.setRowCount(0);
       return empty;
@@ -150,10 +171,14 @@ class TypesPropertyTest {
    * own IPC writer then cannot send (it declares one offset): give such vectors their offset.
    */
   static void repairEmptyOffsets(FieldVector v) {
-    int buffers = v instanceof org.apache.arrow.vector.complex.ListVector
-        || v instanceof org.apache.arrow.vector.complex.LargeListVector ? 2
-        : v instanceof org.apache.arrow.vector.BaseVariableWidthVector
-            || v instanceof org.apache.arrow.vector.BaseLargeVariableWidthVector ? 3 : 0;
+    int buffers =
+        v instanceof org.apache.arrow.vector.complex.ListVector
+                || v instanceof org.apache.arrow.vector.complex.LargeListVector
+            ? 2
+            : v instanceof org.apache.arrow.vector.BaseVariableWidthVector
+                    || v instanceof org.apache.arrow.vector.BaseLargeVariableWidthVector
+                ? 3
+                : 0;
     if (buffers > 0 && v.getValueCount() == 0 && v.getOffsetBuffer().capacity() < 8) {
       var allocator = v.getAllocator();
       try (var offsets = allocator.buffer(8)) {
@@ -178,8 +203,8 @@ class TypesPropertyTest {
   }
 
   static VectorSchemaRoot copy(VectorSchemaRoot full) {
-    VectorSchemaRoot copy = VectorSchemaRoot.create(full.getSchema(),
-        full.getVector(0).getAllocator());
+    VectorSchemaRoot copy =
+        VectorSchemaRoot.create(full.getSchema(), full.getVector(0).getAllocator());
     load(copy, full);
     return copy;
   }
@@ -195,11 +220,16 @@ class TypesPropertyTest {
    * @param schema the schema sent (a sliced root's own schema is not: Arrow Java's slice renames
    *     list children and drops metadata)
    */
-  static void compare(Schema schema, VectorSchemaRoot expected, VectorSchemaRoot got,
-      DictionaryProvider expectedDictionaries, DictionaryProvider gotDictionaries, int batch) {
+  static void compare(
+      Schema schema,
+      VectorSchemaRoot expected,
+      VectorSchemaRoot got,
+      DictionaryProvider expectedDictionaries,
+      DictionaryProvider gotDictionaries,
+      int batch) {
     if (!schema.equals(got.getSchema())) {
-      fail("batch " + batch + ": schema differs:\n  sent " + schema + "\n  got  "
-          + got.getSchema());
+      fail(
+          "batch " + batch + ": schema differs:\n  sent " + schema + "\n  got  " + got.getSchema());
     }
     if (expected.getRowCount() != got.getRowCount()) {
       fail("batch " + batch + ": " + got.getRowCount() + " rows, sent " + expected.getRowCount());
@@ -208,28 +238,44 @@ class TypesPropertyTest {
       FieldVector e = expected.getVector(i);
       FieldVector g = got.getVector(i);
       if (!sameValues(e, g)) {
-        fail("batch " + batch + ": column " + i + " ('" + e.getName() + "') differs:\n  sent "
-            + preview(e) + "\n  got  " + preview(g));
+        fail(
+            "batch "
+                + batch
+                + ": column "
+                + i
+                + " ('"
+                + e.getName()
+                + "') differs:\n  sent "
+                + preview(e)
+                + "\n  got  "
+                + preview(g));
       }
       validateLike(e, g, "batch " + batch + ": column " + i);
     }
-    for (Long id : ((DictionaryProvider.MapDictionaryProvider) expectedDictionaries)
-        .getDictionaryIds()) {
+    for (Long id :
+        ((DictionaryProvider.MapDictionaryProvider) expectedDictionaries).getDictionaryIds()) {
       FieldVector e = expectedDictionaries.lookup(id).getVector();
       if (gotDictionaries.lookup(id) == null) {
         fail("batch " + batch + ": dictionary " + id + " did not come back");
       }
       FieldVector g = gotDictionaries.lookup(id).getVector();
       if (!sameValues(e, g)) {
-        fail("batch " + batch + ": dictionary " + id + " differs:\n  sent " + preview(e)
-            + "\n  got  " + preview(g));
+        fail(
+            "batch "
+                + batch
+                + ": dictionary "
+                + id
+                + " differs:\n  sent "
+                + preview(e)
+                + "\n  got  "
+                + preview(g));
       }
     }
   }
 
   /**
-   * Fails when {@code got} does not pass {@link #validateFull} but what was sent does (Arrow
-   * Java's validator refuses some valid data, e.g. negative decimal scales).
+   * Fails when {@code got} does not pass {@link #validateFull} but what was sent does (Arrow Java's
+   * validator refuses some valid data, e.g. negative decimal scales).
    */
   static void validateLike(FieldVector sent, FieldVector got, String what) {
     try {
@@ -251,8 +297,8 @@ class TypesPropertyTest {
   /**
    * {@link ValueVectorUtility#validateFull} on every subtree Arrow Java's validator knows: it
    * rejects every map ("Incorrect arrow type ... MapVector"), asks a fixed-size list for its
-   * (non-existent) offsets and has no rules for list views, so those are skipped and their
-   * children validated.
+   * (non-existent) offsets and has no rules for list views, so those are skipped and their children
+   * validated.
    */
   static void validateFull(FieldVector v) {
     if (!javaCannotValidate(v.getField())) {
@@ -274,15 +320,15 @@ class TypesPropertyTest {
   }
 
   /**
-   * Arrow Java's vector equality on values and types (the schema is compared separately: a
-   * sliced root's fields lose names, nullability and metadata).
+   * Arrow Java's vector equality on values and types (the schema is compared separately: a sliced
+   * root's fields lose names, nullability and metadata).
    */
   static boolean sameValues(FieldVector e, FieldVector g) {
     if (e.getValueCount() != g.getValueCount()) {
       return false;
     }
-    return new RangeEqualsVisitor(e, g,
-        (a, b) -> a.getField().getType().equals(b.getField().getType()))
+    return new RangeEqualsVisitor(
+            e, g, (a, b) -> a.getField().getType().equals(b.getField().getType()))
         .rangeEquals(new Range(0, 0, e.getValueCount()));
   }
 

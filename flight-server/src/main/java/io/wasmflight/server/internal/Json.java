@@ -15,17 +15,19 @@ import java.util.Set;
 /** Strict JSON for request bodies and descriptors: one shared mapper, precise errors. */
 public final class Json {
   /**
-   * Jackson's default cap on one string (20M characters) would refuse any register body of a
-   * module above ~14 MiB (its base64). Every document parsed here is a byte array already in
-   * memory, and gRPC bounds its size (the server's inbound message limit is derived from the
-   * module size limit: 4/3 of it plus 1 MiB), so a string can never be longer than what the
-   * configured module limit admits: the string cap is lifted, and the size checks stay where
-   * they are (gRPC's message limit, then ModuleRegistry's "module is N bytes; the limit is M").
+   * Jackson's default cap on one string (20M characters) would refuse any register body of a module
+   * above ~14 MiB (its base64). Every document parsed here is a byte array already in memory, and
+   * gRPC bounds its size (the server's inbound message limit is derived from the module size limit:
+   * 4/3 of it plus 1 MiB), so a string can never be longer than what the configured module limit
+   * admits: the string cap is lifted, and the size checks stay where they are (gRPC's message
+   * limit, then ModuleRegistry's "module is N bytes; the limit is M").
    */
-  public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxStringLength(Integer.MAX_VALUE).build())
-      .build());
+  public static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+              .build());
 
   private Json() {}
 
@@ -41,16 +43,21 @@ public final class Json {
       throw new WasmFlightException.BadRequest(what + " is empty; expected a JSON object");
     }
     if (!node.isObject()) {
-      throw new WasmFlightException.BadRequest(what + " must be a JSON object, got "
-          + node.getNodeType().name().toLowerCase(Locale.ROOT));
+      throw new WasmFlightException.BadRequest(
+          what
+              + " must be a JSON object, got "
+              + node.getNodeType().name().toLowerCase(Locale.ROOT));
     }
     ObjectNode obj = (ObjectNode) node;
     for (Iterator<String> it = obj.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!allowed.contains(key)) {
         throw new WasmFlightException.BadRequest(
-            what + " has unknown field '" + key + "'; allowed: " + String.join(", ",
-                allowed.stream().sorted().toList()));
+            what
+                + " has unknown field '"
+                + key
+                + "'; allowed: "
+                + String.join(", ", allowed.stream().sorted().toList()));
       }
     }
     return obj;

@@ -1,10 +1,10 @@
 package io.wasmflight.server.internal.abi;
 
 /**
- * Constants and wasm32 struct offsets of guest ABI 1.2 (1.0; 1.1: every Arrow type, metadata
- * and dictionaries; 1.2: the filter, table and aggregate kinds). The normative text is {@code proto-docs/abi-v1.md} and {@code
- * proto-docs/types.md}; this class and the Rust SDK's {@code ffi.rs} must agree with them. Guests
- * reporting 1.0, 1.1 or 1.2 are accepted.
+ * Constants and wasm32 struct offsets of guest ABI 1.2 (1.0; 1.1: every Arrow type, metadata and
+ * dictionaries; 1.2: the filter, table and aggregate kinds). The normative text is {@code
+ * proto-docs/abi-v1.md} and {@code proto-docs/types.md}; this class and the Rust SDK's {@code
+ * ffi.rs} must agree with them. Guests reporting 1.0, 1.1 or 1.2 are accepted.
  */
 public final class AbiV1 {
   private AbiV1() {}
@@ -26,19 +26,25 @@ public final class AbiV1 {
   public static final int WF_ERR_INVALID_INPUT = 1;
   public static final int WF_ERR_EXECUTION = 2;
   public static final int WF_ERR_OUT_OF_MEMORY = 3;
+
   /** (1.2) Success, and more output follows: call the same entry point again. */
   public static final int WF_MORE = 0x100;
 
   /** Most bytes of a guest error message the host reads. */
   public static final int MAX_ERROR_MESSAGE_BYTES = 4096;
+
   /** Most bytes of a catalog the host reads. */
   public static final int MAX_CATALOG_BYTES = 1 << 20;
+
   /** Most children a struct may declare. */
   public static final int MAX_CHILDREN = 65536;
+
   /** Deepest nesting of arrays (children and dictionaries) the host reads or writes. */
   public static final int MAX_DEPTH = 64;
+
   /** Most ArrowSchema nodes (all levels, dictionaries included) of one output schema. */
   public static final int MAX_NODES = 1 << 18;
+
   /** Alignment of every buffer the host writes into guest memory. */
   public static final int BUFFER_ALIGN = 8;
 
@@ -79,6 +85,7 @@ public final class AbiV1 {
 
   /** ArrowSchema.flags bits. */
   public static final long FLAG_DICTIONARY_ORDERED = 1;
+
   public static final long FLAG_NULLABLE = 2;
   public static final long FLAG_MAP_KEYS_SORTED = 4;
 

@@ -9,14 +9,13 @@ import org.apache.arrow.vector.types.UnionMode;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
- * One C Data Interface format string and its physical layout: the single description of every
- * Arrow type that both directions of the guest boundary use (proto-docs/types.md). The writer
- * ({@code codec.InputWriter}) and the reader ({@code codec.OutputReader}) never switch on Arrow
- * types themselves; they ask the format for its {@link Kind}, its buffers ({@link Buf}) and
- * their widths.
+ * One C Data Interface format string and its physical layout: the single description of every Arrow
+ * type that both directions of the guest boundary use (proto-docs/types.md). The writer ({@code
+ * codec.InputWriter}) and the reader ({@code codec.OutputReader}) never switch on Arrow types
+ * themselves; they ask the format for its {@link Kind}, its buffers ({@link Buf}) and their widths.
  *
- * <p>A dictionary-encoded array has the format of its index type; the dictionary is a separate
- * node (ArrowSchema.dictionary / ArrowArray.dictionary).
+ * <p>A dictionary-encoded array has the format of its index type; the dictionary is a separate node
+ * (ArrowSchema.dictionary / ArrowArray.dictionary).
  */
 public final class CDataFormat {
   /** The physical layout families. */
@@ -84,6 +83,7 @@ public final class CDataFormat {
 
   /** Bytes of one binary view. */
   public static final int VIEW_SIZE = 16;
+
   /** Longest string a view holds inline. */
   public static final int VIEW_INLINE_MAX = 12;
 
@@ -143,8 +143,8 @@ public final class CDataFormat {
   }
 
   /**
-   * The buffers in C Data order. For {@link Kind#VIEW} these are the first two; the variadic
-   * data buffers and the buffer of their sizes follow.
+   * The buffers in C Data order. For {@link Kind#VIEW} these are the first two; the variadic data
+   * buffers and the buffer of their sizes follow.
    */
   public Buf[] buffers() {
     return switch (kind) {
@@ -283,8 +283,9 @@ public final class CDataFormat {
       case "+vl" -> new CDataFormat(f, Kind.LIST_VIEW, ArrowType.ListView.INSTANCE, 4);
       case "+vL" -> new CDataFormat(f, Kind.LIST_VIEW, ArrowType.LargeListView.INSTANCE, 8);
       case "+s" -> new CDataFormat(f, Kind.STRUCT, ArrowType.Struct.INSTANCE, 0);
-      case "+m" -> new CDataFormat(f, Kind.LIST,
-          new ArrowType.Map((flags & AbiV1.FLAG_MAP_KEYS_SORTED) != 0), 4);
+      case "+m" ->
+          new CDataFormat(
+              f, Kind.LIST, new ArrowType.Map((flags & AbiV1.FLAG_MAP_KEYS_SORTED) != 0), 4);
       case "+r" -> new CDataFormat(f, Kind.RUN_END, ArrowType.RunEndEncoded.INSTANCE, 0);
       default -> null;
     };
@@ -297,32 +298,46 @@ public final class CDataFormat {
   private static CDataFormat decimal(String format, String payload) {
     String[] parts = payload.split(",", -1);
     if (parts.length != 2 && parts.length != 3) {
-      throw new UnsupportedFormat("malformed decimal format '" + format
-          + "' (expected d:precision,scale or d:precision,scale,bits)");
+      throw new UnsupportedFormat(
+          "malformed decimal format '"
+              + format
+              + "' (expected d:precision,scale or d:precision,scale,bits)");
     }
     int precision = integer(format, parts[0], "precision");
     int scale = integer(format, parts[1], "scale");
     int bits = parts.length == 3 ? integer(format, parts[2], "bit width") : 128;
     if (bits == 32 || bits == 64) {
-      throw new UnsupportedFormat("format '" + format + "' is decimal" + bits
-          + ", which Arrow Java 19 cannot represent (it has decimal128 and decimal256 only)");
+      throw new UnsupportedFormat(
+          "format '"
+              + format
+              + "' is decimal"
+              + bits
+              + ", which Arrow Java 19 cannot represent (it has decimal128 and decimal256 only)");
     }
     if (bits != 128 && bits != 256) {
-      throw new UnsupportedFormat("decimal format '" + format + "' has bit width " + bits
-          + " (expected 128 or 256)");
+      throw new UnsupportedFormat(
+          "decimal format '" + format + "' has bit width " + bits + " (expected 128 or 256)");
     }
     int max = bits == 128 ? 38 : 76;
     if (precision < 1 || precision > max) {
-      throw new UnsupportedFormat("decimal format '" + format + "' has precision " + precision
-          + " (decimal" + bits + " takes 1.." + max + ")");
+      throw new UnsupportedFormat(
+          "decimal format '"
+              + format
+              + "' has precision "
+              + precision
+              + " (decimal"
+              + bits
+              + " takes 1.."
+              + max
+              + ")");
     }
-    return new CDataFormat(format, Kind.FIXED,
-        new ArrowType.Decimal(precision, scale, bits), bits / 8);
+    return new CDataFormat(
+        format, Kind.FIXED, new ArrowType.Decimal(precision, scale, bits), bits / 8);
   }
 
   private static CDataFormat timestamp(String format, TimeUnit unit, String zone) {
-    return new CDataFormat(format, Kind.FIXED,
-        new ArrowType.Timestamp(unit, zone.isEmpty() ? null : zone), 8);
+    return new CDataFormat(
+        format, Kind.FIXED, new ArrowType.Timestamp(unit, zone.isEmpty() ? null : zone), 8);
   }
 
   private static CDataFormat union(String format, UnionMode mode, String payload) {
@@ -335,40 +350,49 @@ public final class CDataFormat {
       for (int i = 0; i < parts.length; i++) {
         ids[i] = integer(format, parts[i], "type id");
         if (ids[i] < 0 || ids[i] > 127) {
-          throw new UnsupportedFormat("union format '" + format + "' has type id " + ids[i]
-              + " (type ids are 0..127)");
+          throw new UnsupportedFormat(
+              "union format '" + format + "' has type id " + ids[i] + " (type ids are 0..127)");
         }
         for (int j = 0; j < i; j++) {
           if (ids[j] == ids[i]) {
-            throw new UnsupportedFormat("union format '" + format + "' lists type id " + ids[i]
-                + " twice");
+            throw new UnsupportedFormat(
+                "union format '" + format + "' lists type id " + ids[i] + " twice");
           }
         }
       }
     }
-    return new CDataFormat(format,
+    return new CDataFormat(
+        format,
         mode == UnionMode.Sparse ? Kind.SPARSE_UNION : Kind.DENSE_UNION,
-        new ArrowType.Union(mode, ids), 0, ids);
+        new ArrowType.Union(mode, ids),
+        0,
+        ids);
   }
 
   private static int integer(String format, String text, String what) {
     if (text.isEmpty() || text.length() > 11) {
-      throw new UnsupportedFormat("format '" + format + "' has an invalid " + what + " '" + text
-          + "'");
+      throw new UnsupportedFormat(
+          "format '" + format + "' has an invalid " + what + " '" + text + "'");
     }
     try {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
-      throw new UnsupportedFormat("format '" + format + "' has an invalid " + what + " '" + text
-          + "'");
+      throw new UnsupportedFormat(
+          "format '" + format + "' has an invalid " + what + " '" + text + "'");
     }
   }
 
   private static int positiveInt(String format, String text, String what) {
     int n = integer(format, text, what);
     if (n < 1) {
-      throw new UnsupportedFormat("format '" + format + "' has " + what + " " + n
-          + (n == 0 ? " (Arrow Java cannot represent a width of 0)" : " (must be positive)"));
+      throw new UnsupportedFormat(
+          "format '"
+              + format
+              + "' has "
+              + what
+              + " "
+              + n
+              + (n == 0 ? " (Arrow Java cannot represent a width of 0)" : " (must be positive)"));
     }
     return n;
   }
@@ -385,57 +409,65 @@ public final class CDataFormat {
     if (type instanceof ArrowType.Union u && u.getTypeIds() == null) {
       throw new UnsupportedFormat("union type without type ids");
     }
-    String f = switch (type) {
-      case ArrowType.Null t -> "n";
-      case ArrowType.Bool t -> "b";
-      case ArrowType.Int t -> {
-        String s = switch (t.getBitWidth()) {
-          case 8 -> "c";
-          case 16 -> "s";
-          case 32 -> "i";
-          case 64 -> "l";
-          default -> throw new UnsupportedFormat("int of bit width " + t.getBitWidth());
+    String f =
+        switch (type) {
+          case ArrowType.Null t -> "n";
+          case ArrowType.Bool t -> "b";
+          case ArrowType.Int t -> {
+            String s =
+                switch (t.getBitWidth()) {
+                  case 8 -> "c";
+                  case 16 -> "s";
+                  case 32 -> "i";
+                  case 64 -> "l";
+                  default -> throw new UnsupportedFormat("int of bit width " + t.getBitWidth());
+                };
+            yield t.getIsSigned() ? s : s.toUpperCase(java.util.Locale.ROOT);
+          }
+          case ArrowType.FloatingPoint t ->
+              switch (t.getPrecision()) {
+                case HALF -> "e";
+                case SINGLE -> "f";
+                case DOUBLE -> "g";
+              };
+          case ArrowType.Decimal t ->
+              "d:"
+                  + t.getPrecision()
+                  + ","
+                  + t.getScale()
+                  + (t.getBitWidth() == 128 ? "" : "," + t.getBitWidth());
+          case ArrowType.Date t -> t.getUnit() == DateUnit.DAY ? "tdD" : "tdm";
+          case ArrowType.Time t -> "tt" + unit(t.getUnit());
+          case ArrowType.Timestamp t ->
+              "ts" + unit(t.getUnit()) + ":" + (t.getTimezone() == null ? "" : t.getTimezone());
+          case ArrowType.Duration t -> "tD" + unit(t.getUnit());
+          case ArrowType.Interval t ->
+              switch (t.getUnit()) {
+                case YEAR_MONTH -> "tiM";
+                case DAY_TIME -> "tiD";
+                case MONTH_DAY_NANO -> "tin";
+              };
+          case ArrowType.Utf8 t -> "u";
+          case ArrowType.Binary t -> "z";
+          case ArrowType.LargeUtf8 t -> "U";
+          case ArrowType.LargeBinary t -> "Z";
+          case ArrowType.FixedSizeBinary t -> "w:" + t.getByteWidth();
+          case ArrowType.Utf8View t -> "vu";
+          case ArrowType.BinaryView t -> "vz";
+          case ArrowType.List t -> "+l";
+          case ArrowType.LargeList t -> "+L";
+          case ArrowType.FixedSizeList t -> "+w:" + t.getListSize();
+          case ArrowType.ListView t -> "+vl";
+          case ArrowType.LargeListView t -> "+vL";
+          case ArrowType.Struct t -> "+s";
+          case ArrowType.Map t -> "+m";
+          case ArrowType.Union t ->
+              (t.getMode() == UnionMode.Sparse ? "+us:" : "+ud:") + joinIds(t.getTypeIds());
+          case ArrowType.RunEndEncoded t -> "+r";
+          default -> throw new UnsupportedFormat("type " + type + " has no C Data format");
         };
-        yield t.getIsSigned() ? s : s.toUpperCase(java.util.Locale.ROOT);
-      }
-      case ArrowType.FloatingPoint t -> switch (t.getPrecision()) {
-        case HALF -> "e";
-        case SINGLE -> "f";
-        case DOUBLE -> "g";
-      };
-      case ArrowType.Decimal t -> "d:" + t.getPrecision() + "," + t.getScale()
-          + (t.getBitWidth() == 128 ? "" : "," + t.getBitWidth());
-      case ArrowType.Date t -> t.getUnit() == DateUnit.DAY ? "tdD" : "tdm";
-      case ArrowType.Time t -> "tt" + unit(t.getUnit());
-      case ArrowType.Timestamp t -> "ts" + unit(t.getUnit()) + ":"
-          + (t.getTimezone() == null ? "" : t.getTimezone());
-      case ArrowType.Duration t -> "tD" + unit(t.getUnit());
-      case ArrowType.Interval t -> switch (t.getUnit()) {
-        case YEAR_MONTH -> "tiM";
-        case DAY_TIME -> "tiD";
-        case MONTH_DAY_NANO -> "tin";
-      };
-      case ArrowType.Utf8 t -> "u";
-      case ArrowType.Binary t -> "z";
-      case ArrowType.LargeUtf8 t -> "U";
-      case ArrowType.LargeBinary t -> "Z";
-      case ArrowType.FixedSizeBinary t -> "w:" + t.getByteWidth();
-      case ArrowType.Utf8View t -> "vu";
-      case ArrowType.BinaryView t -> "vz";
-      case ArrowType.List t -> "+l";
-      case ArrowType.LargeList t -> "+L";
-      case ArrowType.FixedSizeList t -> "+w:" + t.getListSize();
-      case ArrowType.ListView t -> "+vl";
-      case ArrowType.LargeListView t -> "+vL";
-      case ArrowType.Struct t -> "+s";
-      case ArrowType.Map t -> "+m";
-      case ArrowType.Union t -> (t.getMode() == UnionMode.Sparse ? "+us:" : "+ud:")
-          + joinIds(t.getTypeIds());
-      case ArrowType.RunEndEncoded t -> "+r";
-      default -> throw new UnsupportedFormat("type " + type + " has no C Data format");
-    };
-    return parse(f, type instanceof ArrowType.Map m && m.getKeysSorted()
-        ? AbiV1.FLAG_MAP_KEYS_SORTED : 0);
+    return parse(
+        f, type instanceof ArrowType.Map m && m.getKeysSorted() ? AbiV1.FLAG_MAP_KEYS_SORTED : 0);
   }
 
   private static String unit(TimeUnit unit) {
@@ -463,8 +495,10 @@ public final class CDataFormat {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof CDataFormat f && f.format.equals(format)
-        && f.type.equals(type) && Arrays.equals(f.typeIds, typeIds);
+    return o instanceof CDataFormat f
+        && f.format.equals(format)
+        && f.type.equals(type)
+        && Arrays.equals(f.typeIds, typeIds);
   }
 
   @Override

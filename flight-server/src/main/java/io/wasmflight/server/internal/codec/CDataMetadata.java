@@ -11,8 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The C Data binary encoding of {@code ArrowSchema.metadata}: little-endian int32 number of
- * pairs, then per pair int32 key length, key bytes, int32 value length, value bytes (UTF-8).
+ * The C Data binary encoding of {@code ArrowSchema.metadata}: little-endian int32 number of pairs,
+ * then per pair int32 key length, key bytes, int32 value length, value bytes (UTF-8).
  */
 final class CDataMetadata {
   /** Most bytes of metadata the host reads from one ArrowSchema. */
@@ -44,8 +44,8 @@ final class CDataMetadata {
   }
 
   /**
-   * Decodes guest metadata at {@code ptr} (0 = none), bounds-checked against memory and
-   * {@link #MAX_BYTES}.
+   * Decodes guest metadata at {@code ptr} (0 = none), bounds-checked against memory and {@link
+   * #MAX_BYTES}.
    *
    * @throws IllegalArgumentException naming the problem
    */
@@ -80,19 +80,32 @@ final class CDataMetadata {
 
   private static int readInt(FlatMemory m, long at, long end, String what) {
     if (at + 4 > end) {
-      throw new IllegalArgumentException("metadata " + what + " at " + at
-          + " lies outside guest memory or past " + MAX_BYTES + " bytes");
+      throw new IllegalArgumentException(
+          "metadata "
+              + what
+              + " at "
+              + at
+              + " lies outside guest memory or past "
+              + MAX_BYTES
+              + " bytes");
     }
     return m.readInt((int) at);
   }
 
   private static String string(FlatMemory m, long at, int len, long end, String what) {
     if (len < 0 || at + len > end) {
-      throw new IllegalArgumentException("metadata " + what + " (" + len
-          + " bytes) lies outside guest memory or past " + MAX_BYTES + " bytes");
+      throw new IllegalArgumentException(
+          "metadata "
+              + what
+              + " ("
+              + len
+              + " bytes) lies outside guest memory or past "
+              + MAX_BYTES
+              + " bytes");
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(m.array(), (int) at, len))

@@ -2,9 +2,9 @@ package io.wasmflight.server.internal.codec;
 
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
+import io.wasmflight.server.internal.abi.CDataFormat;
 import io.wasmflight.server.internal.abi.CDataFormat.Buf;
 import io.wasmflight.server.internal.abi.CDataFormat.Kind;
-import io.wasmflight.server.internal.abi.CDataFormat;
 import io.wasmflight.server.internal.guest.FlatMemory;
 import io.wasmflight.server.internal.guest.GuestInstance;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +35,10 @@ public final class InputWriter {
   private final Schema schema;
   private final DictionaryProvider dictionaries;
   private final Node top;
+
   /** Every node, parents before children, dictionaries after the node they belong to. */
   private final List<Node> nodes = new ArrayList<>();
+
   private final int schemaPtr;
   private final int arrayPtr;
 
@@ -56,8 +58,10 @@ public final class InputWriter {
     Node dictionary;
     final Buf[] bufs;
     final GuestBuffer[] guestBufs;
+
     /** Bytes to copy per buffer this batch (0 = null pointer for validity). */
     final long[] need;
+
     int schema;
     int array;
     int buffersPtr; // fixed-count kinds: inside the struct block
@@ -121,24 +125,34 @@ public final class InputWriter {
 
   private Node build(Field field, String path, int depth) {
     if (depth > AbiV1.MAX_DEPTH) {
-      throw new WasmFlightException.BadRequest(path + " is nested deeper than "
-          + AbiV1.MAX_DEPTH + " levels");
+      throw new WasmFlightException.BadRequest(
+          path + " is nested deeper than " + AbiV1.MAX_DEPTH + " levels");
     }
     CDataFormat format;
     try {
       format = CDataFormat.of(field.getType());
     } catch (CDataFormat.UnsupportedFormat e) {
-      throw new WasmFlightException.BadRequest(path + " has type " + field.getType()
-          + ", which cannot be passed to guests: " + e.getMessage());
+      throw new WasmFlightException.BadRequest(
+          path
+              + " has type "
+              + field.getType()
+              + ", which cannot be passed to guests: "
+              + e.getMessage());
     }
     DictionaryEncoding encoding = field.getDictionary();
     List<Field> children = field.getChildren();
-    Node node = new Node(format, field, path, children.size(),
-        encoding == null ? -1 : encoding.getId());
+    Node node =
+        new Node(format, field, path, children.size(), encoding == null ? -1 : encoding.getId());
     int need = format.childCount();
     if (need >= 0 && need != children.size()) {
-      throw new WasmFlightException.BadRequest(path + " of type " + field.getType() + " has "
-          + children.size() + " children, expected " + need);
+      throw new WasmFlightException.BadRequest(
+          path
+              + " of type "
+              + field.getType()
+              + " has "
+              + children.size()
+              + " children, expected "
+              + need);
     }
     nodes.add(node);
     for (int i = 0; i < children.size(); i++) {
@@ -147,19 +161,28 @@ public final class InputWriter {
     }
     if (encoding != null) {
       if (!format.isDictionaryIndex()) {
-        throw new WasmFlightException.BadRequest(path + " is dictionary-encoded with index type "
-            + field.getType() + "; indices must be integers");
+        throw new WasmFlightException.BadRequest(
+            path
+                + " is dictionary-encoded with index type "
+                + field.getType()
+                + "; indices must be integers");
       }
       Dictionary d = dictionaries == null ? null : dictionaries.lookup(encoding.getId());
       if (d == null) {
-        throw new WasmFlightException.BadRequest(path + " is dictionary-encoded but the stream "
-            + "has no dictionary with id " + encoding.getId());
+        throw new WasmFlightException.BadRequest(
+            path
+                + " is dictionary-encoded but the stream "
+                + "has no dictionary with id "
+                + encoding.getId());
       }
       Field values = d.getVector().getField();
       if (containsUnion(values)) {
-        throw new WasmFlightException.BadRequest(path + " has dictionary values of type "
-            + values.getType() + " containing a union, which Arrow Java cannot describe "
-            + "faithfully (its union vectors report other type ids)");
+        throw new WasmFlightException.BadRequest(
+            path
+                + " has dictionary values of type "
+                + values.getType()
+                + " containing a union, which Arrow Java cannot describe "
+                + "faithfully (its union vectors report other type ids)");
       }
       node.dictionary = build(values, path + " dictionary", depth + 1);
     }
@@ -167,10 +190,10 @@ public final class InputWriter {
   }
 
   /**
-   * Refuses input schemas that Arrow Java's IPC reader (hence Flight) cannot load faithfully:
-   * its {@code DenseUnionVector} lists members by ascending type id while the loader pairs them
-   * with the children in schema order, so a dense union whose type ids are not ascending is
-   * loaded into the wrong children.
+   * Refuses input schemas that Arrow Java's IPC reader (hence Flight) cannot load faithfully: its
+   * {@code DenseUnionVector} lists members by ascending type id while the loader pairs them with
+   * the children in schema order, so a dense union whose type ids are not ascending is loaded into
+   * the wrong children.
    *
    * @throws WasmFlightException.BadRequest naming the field
    */
@@ -188,10 +211,13 @@ public final class InputWriter {
       int[] ids = u.getTypeIds();
       for (int k = 1; k < ids.length; k++) {
         if (ids[k] <= ids[k - 1]) {
-          throw new WasmFlightException.BadRequest(path + " is a dense union with type ids "
-              + java.util.Arrays.toString(ids) + " not in ascending order, which Arrow Java's "
-              + "Flight reader loads into the wrong children; number the members in ascending "
-              + "order");
+          throw new WasmFlightException.BadRequest(
+              path
+                  + " is a dense union with type ids "
+                  + java.util.Arrays.toString(ids)
+                  + " not in ascending order, which Arrow Java's "
+                  + "Flight reader loads into the wrong children; number the members in ascending "
+                  + "order");
         }
       }
     }
@@ -252,8 +278,10 @@ public final class InputWriter {
         names[i] = null;
         metadata[i] = CDataMetadata.encode(schema.getCustomMetadata());
       } else {
-        names[i] = node.field.getName() == null ? null
-            : node.field.getName().getBytes(StandardCharsets.UTF_8);
+        names[i] =
+            node.field.getName() == null
+                ? null
+                : node.field.getName().getBytes(StandardCharsets.UTF_8);
         metadata[i] = CDataMetadata.encode(fieldMetadata(node.field));
       }
       pointers += 4L * node.children.length;
@@ -409,8 +437,13 @@ public final class InputWriter {
     if (node.children.length > 0) {
       List<FieldVector> children = vector.getChildrenFromFields();
       if (children.size() != node.children.length) {
-        throw new WasmFlightException.BadRequest(node.path + " has " + children.size()
-            + " child vectors for " + node.children.length + " child fields");
+        throw new WasmFlightException.BadRequest(
+            node.path
+                + " has "
+                + children.size()
+                + " child vectors for "
+                + node.children.length
+                + " child fields");
       }
       for (int i = 0; i < node.children.length; i++) {
         bind(node.children[i], children.get(i));
@@ -419,8 +452,8 @@ public final class InputWriter {
     if (node.dictionary != null) {
       Dictionary d = dictionaries.lookup(node.dictionaryId);
       if (d == null) {
-        throw new WasmFlightException.BadRequest(node.path + ": the stream has no dictionary "
-            + "with id " + node.dictionaryId);
+        throw new WasmFlightException.BadRequest(
+            node.path + ": the stream has no dictionary " + "with id " + node.dictionaryId);
       }
       bind(node.dictionary, d.getVector());
     }
@@ -431,32 +464,43 @@ public final class InputWriter {
     FieldVector v = node.vector;
     long len = node.length;
     CDataFormat f = node.format;
-    node.nullCount = switch (f.kind()) {
-      case NULL -> len;
-      case SPARSE_UNION, DENSE_UNION, RUN_END -> 0;
-      default -> v.getNullCount();
-    };
+    node.nullCount =
+        switch (f.kind()) {
+          case NULL -> len;
+          case SPARSE_UNION, DENSE_UNION, RUN_END -> 0;
+          default -> v.getNullCount();
+        };
     if (node.bufs.length == 0) {
       return;
     }
     List<ArrowBuf> javaBufs = v.getFieldBuffers();
     for (int b = 0; b < node.bufs.length; b++) {
-      long bytes = switch (node.bufs[b]) {
-        case VALIDITY -> node.nullCount > 0 ? (len + 7) >>> 3 : 0;
-        case BITS -> (len + 7) >>> 3;
-        case VALUES, VIEW_OFFSETS, VIEW_SIZES -> len * f.width();
-        case OFFSETS -> (len + 1) * f.width();
-        case DATA -> dataBytes(node, javaBufs.get(b - 1), javaBufs.get(b));
-        case VIEWS -> len * CDataFormat.VIEW_SIZE;
-        case TYPE_IDS -> len;
-        case UNION_OFFSETS -> len * 4;
-      };
+      long bytes =
+          switch (node.bufs[b]) {
+            case VALIDITY -> node.nullCount > 0 ? (len + 7) >>> 3 : 0;
+            case BITS -> (len + 7) >>> 3;
+            case VALUES, VIEW_OFFSETS, VIEW_SIZES -> len * f.width();
+            case OFFSETS -> (len + 1) * f.width();
+            case DATA -> dataBytes(node, javaBufs.get(b - 1), javaBufs.get(b));
+            case VIEWS -> len * CDataFormat.VIEW_SIZE;
+            case TYPE_IDS -> len;
+            case UNION_OFFSETS -> len * 4;
+          };
       node.need[b] = bytes;
       long have = javaBufs.get(b).capacity();
       boolean emptyOffsets = node.bufs[b] == Buf.OFFSETS && len == 0;
       if (have < bytes && !emptyOffsets) {
-        throw new WasmFlightException.BadRequest(node.path + ": its " + node.bufs[b]
-            + " buffer holds " + have + " bytes, " + bytes + " needed for " + len + " values");
+        throw new WasmFlightException.BadRequest(
+            node.path
+                + ": its "
+                + node.bufs[b]
+                + " buffer holds "
+                + have
+                + " bytes, "
+                + bytes
+                + " needed for "
+                + len
+                + " values");
       }
     }
     if (f.kind() == Kind.VIEW) {
@@ -472,15 +516,20 @@ public final class InputWriter {
     }
     long end = node.format.width() == 4 ? offsets.getInt(len * 4) : offsets.getLong(len * 8);
     if (end < 0 || end > data.capacity()) {
-      throw new WasmFlightException.BadRequest(node.path + ": last offset " + end
-          + " is outside its data buffer (" + data.capacity() + " bytes)");
+      throw new WasmFlightException.BadRequest(
+          node.path
+              + ": last offset "
+              + end
+              + " is outside its data buffer ("
+              + data.capacity()
+              + " bytes)");
     }
     return end;
   }
 
   /**
-   * Views: the used bytes of each variadic buffer (the furthest byte a view references), which
-   * also checks every view of the input against its buffer.
+   * Views: the used bytes of each variadic buffer (the furthest byte a view references), which also
+   * checks every view of the input against its buffer.
    */
   private static void measureVariadic(Node node, List<ArrowBuf> javaBufs) {
     int count = javaBufs.size() - 2;
@@ -505,9 +554,17 @@ public final class InputWriter {
       long offset = Integer.toUnsignedLong(views.getInt(at + 12));
       long end = offset + size;
       if (index < 0 || index >= count || end > javaBufs.get(2 + index).capacity()) {
-        throw new WasmFlightException.BadRequest(node.path + ": the view at slot " + i
-            + " references bytes " + offset + ".." + end + " of data buffer " + index
-            + ", which does not exist or is shorter");
+        throw new WasmFlightException.BadRequest(
+            node.path
+                + ": the view at slot "
+                + i
+                + " references bytes "
+                + offset
+                + ".."
+                + end
+                + " of data buffer "
+                + index
+                + ", which does not exist or is shorter");
       }
       node.variadicNeed[index] = Math.max(node.variadicNeed[index], end);
     }
@@ -570,12 +627,24 @@ public final class InputWriter {
       }
       m.writeI32(ptrs + 4 * (2 + node.variadicCount), sizes);
     }
-    writeArray(m, node, node.length, node.nullCount, nBuffers, ptrs,
+    writeArray(
+        m,
+        node,
+        node.length,
+        node.nullCount,
+        nBuffers,
+        ptrs,
         node.dictionary == null ? 0 : node.dictionary.array);
   }
 
-  private static void writeArray(FlatMemory m, Node node, long length, long nullCount,
-      int nBuffers, int buffersPtr, int dictionary) {
+  private static void writeArray(
+      FlatMemory m,
+      Node node,
+      long length,
+      long nullCount,
+      int nBuffers,
+      int buffersPtr,
+      int dictionary) {
     int a = node.array;
     m.writeLong(a + AbiV1.Array.LENGTH, length);
     m.writeLong(a + AbiV1.Array.NULL_COUNT, nullCount);

@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
  * checked here before it is read, and every failure becomes an ABI violation.
  */
 final class OutputBounds {
-  private OutputBounds() {
-  }
+  private OutputBounds() {}
 
   /** Bit {@code i} of a bitmap (validated to be in memory). */
   static boolean bit(byte[] mem, int bitmap, long i) {
@@ -49,14 +48,21 @@ final class OutputBounds {
   }
 
   static final java.lang.invoke.VarHandle LONG =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
-          java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
   /** {@code len} bytes at {@code ptr}, which must not be null, lie inside guest memory. */
   static void requireRange(FlatMemory m, int ptr, long len, String what) {
     if (ptr == 0 || !m.inBounds(Integer.toUnsignedLong(ptr), len)) {
-      throw violation(what + " at " + Integer.toUnsignedString(ptr) + " (" + len
-          + " bytes) is null or outside guest memory (" + m.size() + " bytes)");
+      throw violation(
+          what
+              + " at "
+              + Integer.toUnsignedString(ptr)
+              + " ("
+              + len
+              + " bytes) is null or outside guest memory ("
+              + m.size()
+              + " bytes)");
     }
   }
 

@@ -2,8 +2,8 @@ package io.wasmflight.server.internal.codec;
 
 import static io.wasmflight.server.internal.codec.OutputBounds.violation;
 
-import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
@@ -13,10 +13,10 @@ import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * Copies a validated output tree out of guest memory into node-owned Arrow buffers (reused
- * across batches, grown when needed) and loads them into Arrow Java vectors. Normalizes what
- * Arrow Java cannot hold: bitmaps shifted to bit 0, offsets and run ends rebased, children
- * sliced to the range their parent uses. One copy per buffer wherever the layout allows it.
+ * Copies a validated output tree out of guest memory into node-owned Arrow buffers (reused across
+ * batches, grown when needed) and loads them into Arrow Java vectors. Normalizes what Arrow Java
+ * cannot hold: bitmaps shifted to bit 0, offsets and run ends rebased, children sliced to the range
+ * their parent uses. One copy per buffer wherever the layout allows it.
  */
 final class OutputCopy {
   private final BufferAllocator allocator;
@@ -30,8 +30,8 @@ final class OutputCopy {
     try {
       return field.createVector(allocator);
     } catch (RuntimeException e) {
-      throw violation(path + " has type " + field + ", which Arrow Java cannot hold ("
-          + e.getMessage() + ")");
+      throw violation(
+          path + " has type " + field + ", which Arrow Java cannot hold (" + e.getMessage() + ")");
     }
   }
 
@@ -62,8 +62,9 @@ final class OutputCopy {
         case TYPE_IDS -> own(node, b, n).setBytes(0, mem, src + (int) p, n);
         case UNION_OFFSETS -> own(node, b, 4L * n).setBytes(0, mem, src + (int) (p * 4), 4L * n);
         case OFFSETS -> copyOffsets(mem, node, src, own(node, b, (n + 1L) * f.width()));
-        case DATA -> own(node, b, node.last - node.first)
-            .setBytes(0, mem, src + (int) node.first, node.last - node.first);
+        case DATA ->
+            own(node, b, node.last - node.first)
+                .setBytes(0, mem, src + (int) node.first, node.last - node.first);
       }
     }
     if (f.kind() == Kind.VIEW) {
@@ -105,11 +106,12 @@ final class OutputCopy {
     long n = node.length;
     for (long k = 0; k < runEnds.length; k++) {
       long at = k * w;
-      long e = switch (w) {
-        case 2 -> buf.getShort(at);
-        case 4 -> buf.getInt(at);
-        default -> buf.getLong(at);
-      };
+      long e =
+          switch (w) {
+            case 2 -> buf.getShort(at);
+            case 4 -> buf.getInt(at);
+            default -> buf.getLong(at);
+          };
       e = Math.min(e - node.runBase, n);
       switch (w) {
         case 2 -> buf.setShort(at, (short) e);

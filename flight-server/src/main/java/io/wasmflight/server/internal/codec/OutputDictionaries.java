@@ -13,19 +13,22 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * The output stream's dictionaries, sent once per stream: the first batch's dictionaries become
- * the stream's (Arrow Java's Flight writer cannot replace them), and every later batch must carry
- * the same values. Ids are 0, 1, … in depth-first post-order of the schema.
+ * The output stream's dictionaries, sent once per stream: the first batch's dictionaries become the
+ * stream's (Arrow Java's Flight writer cannot replace them), and every later batch must carry the
+ * same values. Ids are 0, 1, … in depth-first post-order of the schema.
  */
 final class OutputDictionaries implements AutoCloseable {
   private final BufferAllocator allocator;
   private final OutputCopy copy;
   private final DictionaryProvider.MapDictionaryProvider provider =
       new DictionaryProvider.MapDictionaryProvider();
+
   /** Every dictionary-encoded node, in id order. */
   private final List<OutputNode> encoded = new ArrayList<>();
+
   /** Per dictionary id: a vector the later batches' dictionaries are read into and compared. */
   private final List<FieldVector> scratch = new ArrayList<>();
+
   private final IdentityHashMap<OutputNode, Field> dictionaryFields = new IdentityHashMap<>();
 
   OutputDictionaries(BufferAllocator allocator, OutputCopy copy) {
@@ -60,8 +63,8 @@ final class OutputDictionaries implements AutoCloseable {
   }
 
   /**
-   * First batch: the dictionaries become the stream's. Later batches: each must equal the
-   * first (Arrow Java's Flight writer sends dictionaries once, at the start of the stream).
+   * First batch: the dictionaries become the stream's. Later batches: each must equal the first
+   * (Arrow Java's Flight writer sends dictionaries once, at the start of the stream).
    */
   void load(byte[] mem, long batches) {
     for (int i = 0; i < encoded.size(); i++) {
@@ -81,9 +84,14 @@ final class OutputDictionaries implements AutoCloseable {
       copy.copy(mem, e.dictionary, false);
       copy.load(e.dictionary, now);
       if (!VectorEqualsVisitor.vectorEquals(sent, now)) {
-        throw violation(e.path + ": the dictionary changed at batch " + batches + "; a stream "
-            + "sends its dictionaries once (Arrow Java's Flight writer cannot replace them), so "
-            + "every output batch must carry the dictionary of the first");
+        throw violation(
+            e.path
+                + ": the dictionary changed at batch "
+                + batches
+                + "; a stream "
+                + "sends its dictionaries once (Arrow Java's Flight writer cannot replace them), "
+                + "so "
+                + "every output batch must carry the dictionary of the first");
       }
     }
   }

@@ -9,13 +9,12 @@ import java.util.Arrays;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
- * Checks that the indices an output array stores point inside what they index: list views
- * inside their child, union type ids among the declared ones (dense offsets inside the selected
- * child), dictionary indices inside the dictionary; and reads run ends. Reads guest memory only.
+ * Checks that the indices an output array stores point inside what they index: list views inside
+ * their child, union type ids among the declared ones (dense offsets inside the selected child),
+ * dictionary indices inside the dictionary; and reads run ends. Reads guest memory only.
  */
 final class OutputIndices {
-  private OutputIndices() {
-  }
+  private OutputIndices() {}
 
   /** List view offsets and sizes of slots [p, p + count) inside the child's values. */
   static void checkListViews(FlatMemory m, OutputNode node, long p, long count, long child) {
@@ -25,13 +24,26 @@ final class OutputIndices {
     requireBuffer(m, node.ptr[2], (p + count) * w, col + " sizes");
     for (long r = 0; r < count; r++) {
       long slot = p + r;
-      long off = w == 4 ? m.readInt(node.ptr[1] + (int) (slot * 4))
-          : m.readLong(node.ptr[1] + (int) (slot * 8));
-      long size = w == 4 ? m.readInt(node.ptr[2] + (int) (slot * 4))
-          : m.readLong(node.ptr[2] + (int) (slot * 8));
+      long off =
+          w == 4
+              ? m.readInt(node.ptr[1] + (int) (slot * 4))
+              : m.readLong(node.ptr[1] + (int) (slot * 8));
+      long size =
+          w == 4
+              ? m.readInt(node.ptr[2] + (int) (slot * 4))
+              : m.readLong(node.ptr[2] + (int) (slot * 8));
       if (off < 0 || size < 0 || off > child || size > child - off) {
-        throw violation(col + ": list view slot " + slot + " (offset " + off + ", size " + size
-            + ") is outside its child (" + child + " values)");
+        throw violation(
+            col
+                + ": list view slot "
+                + slot
+                + " (offset "
+                + off
+                + ", size "
+                + size
+                + ") is outside its child ("
+                + child
+                + " values)");
       }
     }
   }
@@ -51,14 +63,30 @@ final class OutputIndices {
       int id = mem[ids + (int) slot];
       int child = id < 0 ? -1 : childOf[id];
       if (child < 0) {
-        throw violation(node.path + ": type id " + id + " at slot " + slot + " is not one of "
-            + "the format's type ids " + Arrays.toString(declaredIds));
+        throw violation(
+            node.path
+                + ": type id "
+                + id
+                + " at slot "
+                + slot
+                + " is not one of "
+                + "the format's type ids "
+                + Arrays.toString(declaredIds));
       }
       if (lengths != null) {
         int off = m.readInt(node.ptr[1] + (int) (slot * 4));
         if (off < 0 || off >= lengths[child]) {
-          throw violation(node.path + ": union offset " + off + " at slot " + slot
-              + " is outside child " + child + " (" + lengths[child] + " values)");
+          throw violation(
+              node.path
+                  + ": union offset "
+                  + off
+                  + " at slot "
+                  + slot
+                  + " is outside child "
+                  + child
+                  + " ("
+                  + lengths[child]
+                  + " values)");
         }
       }
     }
@@ -77,17 +105,23 @@ final class OutputIndices {
         continue;
       }
       int at = values + (int) (slot * w);
-      long index = switch (w) {
-        case 1 -> signed ? mem[at] : mem[at] & 0xFFL;
-        case 2 -> signed ? m.readShort(at) : m.readShort(at) & 0xFFFFL;
-        case 4 -> signed ? m.readInt(at) : m.readInt(at) & 0xFFFF_FFFFL;
-        default -> m.readLong(at);
-      };
+      long index =
+          switch (w) {
+            case 1 -> signed ? mem[at] : mem[at] & 0xFFL;
+            case 2 -> signed ? m.readShort(at) : m.readShort(at) & 0xFFFFL;
+            case 4 -> signed ? m.readInt(at) : m.readInt(at) & 0xFFFF_FFFFL;
+            default -> m.readLong(at);
+          };
       if (index < 0 || index >= dictionaryLength) {
-        throw violation(node.path + ": dictionary index "
-            + (w == 8 && !signed ? Long.toUnsignedString(index) : Long.toString(index))
-            + " at slot " + slot + " is outside the dictionary (" + dictionaryLength
-            + " values)");
+        throw violation(
+            node.path
+                + ": dictionary index "
+                + (w == 8 && !signed ? Long.toUnsignedString(index) : Long.toString(index))
+                + " at slot "
+                + slot
+                + " is outside the dictionary ("
+                + dictionaryLength
+                + " values)");
       }
     }
   }

@@ -1,7 +1,7 @@
 package io.wasmflight.server.internal.codec;
 
-import io.wasmflight.server.internal.abi.CDataFormat.Buf;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Buf;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.FieldVector;
@@ -9,8 +9,8 @@ import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * One array of the output tree: a column, a child or a dictionary's values. Built once from the
- * first batch's schema; holds what validation measured in the current batch and the Arrow
- * buffers the copy reuses across batches.
+ * first batch's schema; holds what validation measured in the current batch and the Arrow buffers
+ * the copy reuses across batches.
  */
 final class OutputNode {
   final CDataFormat format;
@@ -20,8 +20,10 @@ final class OutputNode {
   final OutputNode dictionary;
   final long dictionaryId;
   final Buf[] bufs;
+
   /** Reader-owned Arrow buffers, reused across batches. */
   final ArrowBuf[] owned;
+
   List<ArrowBuf> ownedVariadic;
   // Per batch, from validation.
   int array;
@@ -37,8 +39,13 @@ final class OutputNode {
   long runBase; // run-end encoded: logical first slot, subtracted from the run ends
   FieldVector vector;
 
-  OutputNode(CDataFormat format, Field field, String path, OutputNode[] children,
-      OutputNode dictionary, long dictionaryId) {
+  OutputNode(
+      CDataFormat format,
+      Field field,
+      String path,
+      OutputNode[] children,
+      OutputNode dictionary,
+      long dictionaryId) {
     this.format = format;
     this.field = field;
     this.path = path;

@@ -5,8 +5,8 @@ import static io.wasmflight.server.internal.codec.OutputBounds.requireRange;
 import static io.wasmflight.server.internal.codec.OutputBounds.violation;
 
 import io.wasmflight.server.internal.abi.AbiV1;
-import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.codec.OutputSchema.Parsed;
 import io.wasmflight.server.internal.guest.FlatMemory;
 import io.wasmflight.server.internal.guest.GuestInstance;
@@ -31,11 +31,11 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * vectors have neither, so the copy normalizes: bitmaps are shifted, offsets rebased, children
  * sliced to the range their parent uses. One copy per buffer wherever the layout allows it.
  *
- * <p>One reader per session. The root it fills is created on the first batch and reused for
- * every later batch, as are the Arrow buffers behind it (they grow when needed); all of it is
- * closed with the reader. Dictionaries are numbered 0, 1, … in depth-first post-order and are
- * sent once per stream (Arrow Java's Flight writer cannot replace them), so every batch must
- * carry the same dictionary values as the first.
+ * <p>One reader per session. The root it fills is created on the first batch and reused for every
+ * later batch, as are the Arrow buffers behind it (they grow when needed); all of it is closed with
+ * the reader. Dictionaries are numbered 0, 1, … in depth-first post-order and are sent once per
+ * stream (Arrow Java's Flight writer cannot replace them), so every batch must carry the same
+ * dictionary values as the first.
  */
 public final class OutputReader implements AutoCloseable {
   private final GuestInstance guest;
@@ -46,8 +46,10 @@ public final class OutputReader implements AutoCloseable {
   private final OutputCopy copy;
   private final OutputDictionaries dictionaries;
   private VectorSchemaRoot root;
+
   /** The batch struct; its children are the columns. Built with the root. */
   private OutputNode top;
+
   private boolean hasDenseUnion;
   private long batches;
 
@@ -75,17 +77,17 @@ public final class OutputReader implements AutoCloseable {
   }
 
   /**
-   * The dictionaries of the output's dictionary-encoded fields (ids as in the root's schema),
-   * fixed after the first batch.
+   * The dictionaries of the output's dictionary-encoded fields (ids as in the root's schema), fixed
+   * after the first batch.
    */
   public DictionaryProvider dictionaries() {
     return dictionaries.provider();
   }
 
   /**
-   * Validates and copies the output in the two slots. On success the root holds {@code rows}
-   * rows (or, with {@code rows} -1, as many as the guest gave); the caller then releases the
-   * guest's output with {@code wf_release}.
+   * Validates and copies the output in the two slots. On success the root holds {@code rows} rows
+   * (or, with {@code rows} -1, as many as the guest gave); the caller then releases the guest's
+   * output with {@code wf_release}.
    */
   public VectorSchemaRoot read(int schemaPtr, int arrayPtr, long rows) {
     FlatMemory m = guest.memory();
@@ -94,17 +96,27 @@ public final class OutputReader implements AutoCloseable {
     if (m.readInt(arrayPtr + AbiV1.Array.RELEASE) == 0) {
       throw violation("the output ArrowArray was not filled (its release is null)");
     }
-    String topFormat = cString(m, m.readInt(schemaPtr + AbiV1.Schema.FORMAT),
-        OutputSchema.MAX_FORMAT_BYTES, "output schema format");
+    String topFormat =
+        cString(
+            m,
+            m.readInt(schemaPtr + AbiV1.Schema.FORMAT),
+            OutputSchema.MAX_FORMAT_BYTES,
+            "output schema format");
     if (!"+s".equals(topFormat)) {
-      throw violation("output schema format is '" + topFormat
-          + "', expected '+s' (a struct batch)");
+      throw violation(
+          "output schema format is '" + topFormat + "', expected '+s' (a struct batch)");
     }
     long nSchema = m.readLong(schemaPtr + AbiV1.Schema.N_CHILDREN);
     long nArray = m.readLong(arrayPtr + AbiV1.Array.N_CHILDREN);
     if (nSchema != nArray || nSchema < 0 || nSchema > AbiV1.MAX_CHILDREN) {
-      throw violation("output n_children is " + nSchema + " in the schema and " + nArray
-          + " in the array (must be equal, 0.." + AbiV1.MAX_CHILDREN + ")");
+      throw violation(
+          "output n_children is "
+              + nSchema
+              + " in the schema and "
+              + nArray
+              + " in the array (must be equal, 0.."
+              + AbiV1.MAX_CHILDREN
+              + ")");
     }
     int n = (int) nSchema;
     long length = m.readLong(arrayPtr + AbiV1.Array.LENGTH);
@@ -115,8 +127,13 @@ public final class OutputReader implements AutoCloseable {
       }
       rows = length;
     } else if (length != rows) {
-      throw violation("output has " + length + " rows for " + rows + " input rows (a map "
-          + "function returns one row per input row)");
+      throw violation(
+          "output has "
+              + length
+              + " rows for "
+              + rows
+              + " input rows (a map "
+              + "function returns one row per input row)");
     }
     if (offset < 0 || offset > Integer.MAX_VALUE) {
       throw violation("output struct offset " + offset + " is out of range");
@@ -155,8 +172,8 @@ public final class OutputReader implements AutoCloseable {
     if (root == null) {
       build(columns, schema);
     } else if (!root.getSchema().equals(schema)) {
-      throw violation("output schema changed between batches: was " + root.getSchema()
-          + ", now " + schema);
+      throw violation(
+          "output schema changed between batches: was " + root.getSchema() + ", now " + schema);
     }
 
     // 2. The arrays: everything validated and measured before anything is allocated.
@@ -189,8 +206,14 @@ public final class OutputReader implements AutoCloseable {
     for (int i = 0; i < columns.length; i++) {
       Integer first = names.putIfAbsent(columns[i].field.getName(), i);
       if (first != null) {
-        throw violation("output columns " + first + " and " + i + " are both named '"
-            + columns[i].field.getName() + "'; column names must be unique");
+        throw violation(
+            "output columns "
+                + first
+                + " and "
+                + i
+                + " are both named '"
+                + columns[i].field.getName()
+                + "'; column names must be unique");
       }
     }
     OutputNode[] children = new OutputNode[columns.length];

@@ -5,8 +5,8 @@ import static io.wasmflight.server.internal.codec.OutputBounds.requireRange;
 import static io.wasmflight.server.internal.codec.OutputBounds.violation;
 
 import io.wasmflight.server.internal.abi.AbiV1;
-import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.guest.FlatMemory;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,8 +22,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Parses the guest's output ArrowSchema tree (abi-v1.md 5.4, types.md) into Arrow Java fields,
- * checking depth, node count, pointer cycles, formats, children and dictionaries on the way.
- * Parsed again for every batch; the reader compares it with the first batch's.
+ * checking depth, node count, pointer cycles, formats, children and dictionaries on the way. Parsed
+ * again for every batch; the reader compares it with the first batch's.
  */
 final class OutputSchema {
   static final int MAX_FORMAT_BYTES = 1024;
@@ -73,8 +73,10 @@ final class OutputSchema {
     for (int i = 0; i < a.size(); i++) {
       Field x = a.get(i);
       Field y = b.get(i);
-      if (!x.getName().equals(y.getName()) || !x.getType().equals(y.getType())
-          || x.isNullable() != y.isNullable() || y.getDictionary() != null
+      if (!x.getName().equals(y.getName())
+          || !x.getType().equals(y.getType())
+          || x.isNullable() != y.isNullable()
+          || y.getDictionary() != null
           || !y.getChildren().isEmpty()) {
         return false;
       }
@@ -89,11 +91,12 @@ final class OutputSchema {
    * @param role how this schema hangs off its parent (names its path)
    */
   private Parsed parse(FlatMemory m, int s, String parent, int role, int index, int depth) {
-    String where = switch (role) {
-      case COLUMN -> parent;
-      case DICTIONARY -> parent + " dictionary";
-      default -> parent + " child " + index;
-    };
+    String where =
+        switch (role) {
+          case COLUMN -> parent;
+          case DICTIONARY -> parent + " dictionary";
+          default -> parent + " child " + index;
+        };
     if (depth > AbiV1.MAX_DEPTH) {
       throw violation(where + " is nested deeper than " + AbiV1.MAX_DEPTH + " levels");
     }
@@ -103,43 +106,64 @@ final class OutputSchema {
     requireRange(m, s, AbiV1.Schema.SIZE, "output schema of " + where);
     for (int d = 0; d < depth; d++) {
       if (ancestors[d] == s) {
-        throw violation("the output schema of " + where + " points back to an ancestor "
-            + "(a pointer cycle)");
+        throw violation(
+            "the output schema of " + where + " points back to an ancestor " + "(a pointer cycle)");
       }
     }
     ancestors[depth] = s;
-    String format = cString(m, m.readInt(s + AbiV1.Schema.FORMAT), MAX_FORMAT_BYTES,
-        "format of " + where);
+    String format =
+        cString(m, m.readInt(s + AbiV1.Schema.FORMAT), MAX_FORMAT_BYTES, "format of " + where);
     int namePtr = m.readInt(s + AbiV1.Schema.NAME);
     String name = namePtr == 0 ? "" : cString(m, namePtr, MAX_NAME_BYTES, "name of " + where);
-    String path = switch (role) {
-      case COLUMN -> parent + " ('" + name + "')";
-      case LIST_CHILD -> parent + "[" + name + "]";
-      case CHILD -> parent + "." + name;
-      default -> where;
-    };
+    String path =
+        switch (role) {
+          case COLUMN -> parent + " ('" + name + "')";
+          case LIST_CHILD -> parent + "[" + name + "]";
+          case CHILD -> parent + "." + name;
+          default -> where;
+        };
     long flags = m.readLong(s + AbiV1.Schema.FLAGS);
     CDataFormat f;
     try {
       f = CDataFormat.parse(format, flags);
     } catch (CDataFormat.UnsupportedFormat e) {
-      throw violation(path + " has format '" + format + "', which ABI " + AbiV1.MAJOR + "."
-          + AbiV1.MINOR + " does not carry: " + e.getMessage());
+      throw violation(
+          path
+              + " has format '"
+              + format
+              + "', which ABI "
+              + AbiV1.MAJOR
+              + "."
+              + AbiV1.MINOR
+              + " does not carry: "
+              + e.getMessage());
     }
     Map<String, String> metadata = metadata(m, s, path);
     boolean nullable = (flags & AbiV1.FLAG_NULLABLE) != 0;
     long nChildren = m.readLong(s + AbiV1.Schema.N_CHILDREN);
     if (nChildren < 0 || nChildren > AbiV1.MAX_CHILDREN) {
-      throw violation(path + ": schema n_children " + nChildren + " is out of range (0.."
-          + AbiV1.MAX_CHILDREN + ")");
+      throw violation(
+          path
+              + ": schema n_children "
+              + nChildren
+              + " is out of range (0.."
+              + AbiV1.MAX_CHILDREN
+              + ")");
     }
     int want = f.childCount();
     if (f.kind() == Kind.SPARSE_UNION || f.kind() == Kind.DENSE_UNION) {
       want = f.typeIds().length;
     }
     if (want >= 0 && nChildren != want) {
-      throw violation(path + ": format '" + format + "' needs " + want + " children, the "
-          + "schema declares " + nChildren);
+      throw violation(
+          path
+              + ": format '"
+              + format
+              + "' needs "
+              + want
+              + " children, the "
+              + "schema declares "
+              + nChildren);
     }
     Parsed p = new Parsed();
     p.format = f;
@@ -149,17 +173,21 @@ final class OutputSchema {
     if (nChildren > 0) {
       int children = m.readInt(s + AbiV1.Schema.CHILDREN);
       requireRange(m, children, 4 * nChildren, path + " schema children");
-      boolean listLike = f.kind() == Kind.LIST || f.kind() == Kind.FIXED_LIST
-          || f.kind() == Kind.LIST_VIEW;
+      boolean listLike =
+          f.kind() == Kind.LIST || f.kind() == Kind.FIXED_LIST || f.kind() == Kind.LIST_VIEW;
       Set<String> names = new HashSet<>();
       for (int i = 0; i < nChildren; i++) {
-        Parsed c = parse(m, m.readInt(children + 4 * i), path, listLike ? LIST_CHILD : CHILD,
-            i, depth + 1);
+        Parsed c =
+            parse(
+                m, m.readInt(children + 4 * i), path, listLike ? LIST_CHILD : CHILD, i, depth + 1);
         p.children[i] = c;
         childFields.add(c.field);
         if (!names.add(c.field.getName()) && !listLike) {
-          throw violation(path + " has two children named '" + c.field.getName()
-              + "', which Arrow Java cannot hold");
+          throw violation(
+              path
+                  + " has two children named '"
+                  + c.field.getName()
+                  + "', which Arrow Java cannot hold");
         }
       }
     }
@@ -167,26 +195,40 @@ final class OutputSchema {
     int dict = m.readInt(s + AbiV1.Schema.DICTIONARY);
     if (dict != 0) {
       if (!f.isDictionaryIndex()) {
-        throw violation(path + " has a dictionary but its format '" + format + "' is not an "
-            + "integer index type");
+        throw violation(
+            path
+                + " has a dictionary but its format '"
+                + format
+                + "' is not an "
+                + "integer index type");
       }
       Parsed values = parse(m, dict, path, DICTIONARY, 0, depth + 1);
       Parsed union = findUnion(values);
       if (union != null) {
-        throw violation(union.path + " is a union inside a dictionary's values, which Arrow "
-            + "Java's Flight writer cannot send (it rewrites the union's type ids)");
+        throw violation(
+            union.path
+                + " is a union inside a dictionary's values, which Arrow "
+                + "Java's Flight writer cannot send (it rewrites the union's type ids)");
       }
       p.dictionary = values;
       p.dictionaryId = nextDictionaryId++;
-      DictionaryEncoding encoding = new DictionaryEncoding(p.dictionaryId,
-          (flags & AbiV1.FLAG_DICTIONARY_ORDERED) != 0, (ArrowType.Int) f.type());
+      DictionaryEncoding encoding =
+          new DictionaryEncoding(
+              p.dictionaryId,
+              (flags & AbiV1.FLAG_DICTIONARY_ORDERED) != 0,
+              (ArrowType.Int) f.type());
       p.field = new Field(name, new FieldType(nullable, f.type(), encoding, metadata), null);
-      p.dictionaryField = new Field("DICT" + p.dictionaryId,
-          new FieldType(nullable, values.field.getType(), null, null),
-          values.field.getChildren());
+      p.dictionaryField =
+          new Field(
+              "DICT" + p.dictionaryId,
+              new FieldType(nullable, values.field.getType(), null, null),
+              values.field.getChildren());
     } else {
-      p.field = new Field(name, new FieldType(nullable, withExtension(f.type(), metadata),
-          null, metadata), childFields);
+      p.field =
+          new Field(
+              name,
+              new FieldType(nullable, withExtension(f.type(), metadata), null, metadata),
+              childFields);
     }
     return p;
   }
@@ -211,13 +253,20 @@ final class OutputSchema {
         if (p.format.type() instanceof ArrowType.Map) {
           Parsed entries = p.children[0];
           if (entries.format.kind() != Kind.STRUCT || entries.children.length != 2) {
-            throw violation(p.path + ": a map's child must be a struct of two fields (key, "
-                + "value), got format '" + entries.format + "' with " + entries.children.length
-                + " children");
+            throw violation(
+                p.path
+                    + ": a map's child must be a struct of two fields (key, "
+                    + "value), got format '"
+                    + entries.format
+                    + "' with "
+                    + entries.children.length
+                    + " children");
           }
           if (entries.field.isNullable() || entries.children[0].field.isNullable()) {
-            throw violation(p.path + ": a map's entries struct and its key field must not be "
-                + "nullable (clear ARROW_FLAG_NULLABLE; Arrow Java refuses nullable ones)");
+            throw violation(
+                p.path
+                    + ": a map's entries struct and its key field must not be "
+                    + "nullable (clear ARROW_FLAG_NULLABLE; Arrow Java refuses nullable ones)");
           }
         }
       }
@@ -225,11 +274,15 @@ final class OutputSchema {
         Parsed runEnds = p.children[0];
         String f = runEnds.format.format();
         if ((!f.equals("s") && !f.equals("i") && !f.equals("l")) || runEnds.dictionary != null) {
-          throw violation(p.path + ": run ends must be int16, int32 or int64 (format s, i or "
-              + "l), got '" + f + "'");
+          throw violation(
+              p.path
+                  + ": run ends must be int16, int32 or int64 (format s, i or "
+                  + "l), got '"
+                  + f
+                  + "'");
         }
       }
-      default -> { }
+      default -> {}
     }
   }
 
@@ -246,7 +299,8 @@ final class OutputSchema {
       return storage;
     }
     try {
-      return ext.deserialize(storage,
+      return ext.deserialize(
+          storage,
           metadata.getOrDefault(ArrowType.ExtensionType.EXTENSION_METADATA_KEY_METADATA, ""));
     } catch (RuntimeException e) {
       return storage;

@@ -12,16 +12,16 @@ import static io.wasmflight.server.internal.codec.OutputIndices.readIndex;
 
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
-import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.guest.FlatMemory;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
- * Validates the guest's output ArrowArray tree against guest memory and the per-batch output
- * limit: lengths, offsets, null counts, buffers, views, unions, run ends, dictionaries, depth
- * and pointer cycles. Reads guest memory only and allocates nothing from a size the guest
- * claims; records in each node what the copy needs.
+ * Validates the guest's output ArrowArray tree against guest memory and the per-batch output limit:
+ * lengths, offsets, null counts, buffers, views, unions, run ends, dictionaries, depth and pointer
+ * cycles. Reads guest memory only and allocates nothing from a size the guest claims; records in
+ * each node what the copy needs.
  */
 final class OutputValidation {
   private final long maxOutputBytes;
@@ -32,11 +32,17 @@ final class OutputValidation {
   }
 
   /**
-   * Validates the {@code n} columns of the batch at {@code arrayPtr} for {@code rows} rows from
-   * the batch offset, within the output limit.
+   * Validates the {@code n} columns of the batch at {@code arrayPtr} for {@code rows} rows from the
+   * batch offset, within the output limit.
    */
-  void batch(FlatMemory m, OutputNode top, int arrayPtr, int arrayChildren, long offset,
-      long rows, int n) {
+  void batch(
+      FlatMemory m,
+      OutputNode top,
+      int arrayPtr,
+      int arrayChildren,
+      long offset,
+      long rows,
+      int n) {
     ancestors[0] = arrayPtr;
     long total = 0;
     for (int i = 0; i < n; i++) {
@@ -47,15 +53,15 @@ final class OutputValidation {
 
   private void checkLimit(long total) {
     if (total > maxOutputBytes) {
-      throw new WasmFlightException.LimitExceeded("output batch needs more than "
-          + maxOutputBytes + " bytes (the per-batch output limit)");
+      throw new WasmFlightException.LimitExceeded(
+          "output batch needs more than " + maxOutputBytes + " bytes (the per-batch output limit)");
     }
   }
 
   /**
-   * Validates the array at {@code a} for the slots {@code [s, s + count)} of its logical range
-   * (its own offset not included), or for its whole range when {@code count < 0}. Records what
-   * the copy needs in the node; returns the bytes the copy will take.
+   * Validates the array at {@code a} for the slots {@code [s, s + count)} of its logical range (its
+   * own offset not included), or for its whole range when {@code count < 0}. Records what the copy
+   * needs in the node; returns the bytes the copy will take.
    */
   private long validate(FlatMemory m, OutputNode node, int a, long s, long count, int depth) {
     String col = node.path;
@@ -80,22 +86,48 @@ final class OutputValidation {
     }
     if (s > length || count > length - s) { // no overflow: s and count may be huge claims
       if (s > Integer.MAX_VALUE || count > Integer.MAX_VALUE) {
-        throw violation(col + ": length " + length + " is shorter than the batch (slots " + s
-            + " + " + count + ")");
+        throw violation(
+            col
+                + ": length "
+                + length
+                + " is shorter than the batch (slots "
+                + s
+                + " + "
+                + count
+                + ")");
       }
-      throw violation(col + ": length " + length + " is shorter than the batch ("
-          + (s + count) + " slots" + (s > 0 ? ", from slot " + s + " on" : "") + ")");
+      throw violation(
+          col
+              + ": length "
+              + length
+              + " is shorter than the batch ("
+              + (s + count)
+              + " slots"
+              + (s > 0 ? ", from slot " + s + " on" : "")
+              + ")");
     }
     boolean whole = s == 0 && count == length;
     int expectBuffers = f.bufferCount();
-    if (f.kind() == Kind.VIEW ? nBuffers < expectBuffers || nBuffers > AbiV1.MAX_CHILDREN + 3
+    if (f.kind() == Kind.VIEW
+        ? nBuffers < expectBuffers || nBuffers > AbiV1.MAX_CHILDREN + 3
         : nBuffers != expectBuffers) {
-      throw violation(col + ": n_buffers is " + nBuffers + ", format '" + f + "' needs "
-          + (f.kind() == Kind.VIEW ? "at least " : "") + expectBuffers);
+      throw violation(
+          col
+              + ": n_buffers is "
+              + nBuffers
+              + ", format '"
+              + f
+              + "' needs "
+              + (f.kind() == Kind.VIEW ? "at least " : "")
+              + expectBuffers);
     }
     if (nChildren != node.children.length) {
-      throw violation(col + ": n_children " + (node.children.length == 0 ? "must be 0"
-          : "is " + nChildren + ", the schema has " + node.children.length));
+      throw violation(
+          col
+              + ": n_children "
+              + (node.children.length == 0
+                  ? "must be 0"
+                  : "is " + nChildren + ", the schema has " + node.children.length));
     }
     checkNullCount(node, nullCount, length);
     int buffers = m.readInt(a + AbiV1.Array.BUFFERS);
@@ -108,8 +140,11 @@ final class OutputValidation {
     }
     int dict = m.readInt(a + AbiV1.Array.DICTIONARY);
     if ((dict != 0) != (node.dictionary != null)) {
-      throw violation(col + (dict != 0 ? ": the array has a dictionary the schema does not declare"
-          : ": the schema declares a dictionary but the array has none"));
+      throw violation(
+          col
+              + (dict != 0
+                  ? ": the array has a dictionary the schema does not declare"
+                  : ": the schema declares a dictionary but the array has none"));
     }
     node.array = a;
     long p = offset + s; // physical first slot
@@ -131,8 +166,14 @@ final class OutputValidation {
         requireRange(m, validity, (end + 7) >>> 3, col + " validity bitmap");
         node.nulls = count - countOnes(m.array(), validity, p, count);
         if (whole && nullCount >= 0 && nullCount != node.nulls) {
-          throw violation(col + ": null_count is " + nullCount + " but the validity bitmap "
-              + "has " + node.nulls + " nulls");
+          throw violation(
+              col
+                  + ": null_count is "
+                  + nullCount
+                  + " but the validity bitmap "
+                  + "has "
+                  + node.nulls
+                  + " nulls");
         }
       }
       bytes += (count + 7) >>> 3;
@@ -160,8 +201,14 @@ final class OutputValidation {
       case LIST -> {
         readOffsets(m, node, p, count);
         bytes += (count + 1) * f.width();
-        bytes += validate(m, node.children[0], m.readInt(childrenPtr), node.first,
-            node.last - node.first, depth + 1);
+        bytes +=
+            validate(
+                m,
+                node.children[0],
+                m.readInt(childrenPtr),
+                node.first,
+                node.last - node.first,
+                depth + 1);
         if (f.type() instanceof ArrowType.Map) {
           OutputNode key = node.children[0].children[0];
           if (key.nulls > 0) {
@@ -169,8 +216,15 @@ final class OutputValidation {
           }
         }
       }
-      case FIXED_LIST -> bytes += validate(m, node.children[0], m.readInt(childrenPtr),
-          p * f.width(), count * f.width(), depth + 1);
+      case FIXED_LIST ->
+          bytes +=
+              validate(
+                  m,
+                  node.children[0],
+                  m.readInt(childrenPtr),
+                  p * f.width(),
+                  count * f.width(),
+                  depth + 1);
       case LIST_VIEW -> {
         bytes += validate(m, node.children[0], m.readInt(childrenPtr), 0, -1, depth + 1);
         bytes += 2 * count * f.width();
@@ -182,8 +236,8 @@ final class OutputValidation {
           bytes += count;
         }
         for (int i = 0; i < node.children.length; i++) {
-          bytes += validate(m, node.children[i], m.readInt(childrenPtr + 4 * i), p, count,
-              depth + 1);
+          bytes +=
+              validate(m, node.children[i], m.readInt(childrenPtr + 4 * i), p, count, depth + 1);
           checkLimit(bytes);
         }
         if (f.kind() == Kind.SPARSE_UNION) {
@@ -196,15 +250,14 @@ final class OutputValidation {
         bytes += count * 5;
         long[] lengths = new long[node.children.length];
         for (int i = 0; i < node.children.length; i++) {
-          bytes += validate(m, node.children[i], m.readInt(childrenPtr + 4 * i), 0, -1,
-              depth + 1);
+          bytes += validate(m, node.children[i], m.readInt(childrenPtr + 4 * i), 0, -1, depth + 1);
           lengths[i] = node.children[i].length;
           checkLimit(bytes);
         }
         checkTypeIds(m, node, p, count, lengths);
       }
-      case RUN_END -> bytes += validateRunEnds(m, node, childrenPtr, p, count, offset + length,
-          depth);
+      case RUN_END ->
+          bytes += validateRunEnds(m, node, childrenPtr, p, count, offset + length, depth);
     }
     return bytes;
   }
@@ -214,14 +267,25 @@ final class OutputValidation {
     switch (node.format.kind()) {
       case NULL -> {
         if (nullCount != -1 && nullCount != length) {
-          throw violation(col + ": null_count is " + nullCount + "; a null array has "
-              + "null_count = length (" + length + ") or -1");
+          throw violation(
+              col
+                  + ": null_count is "
+                  + nullCount
+                  + "; a null array has "
+                  + "null_count = length ("
+                  + length
+                  + ") or -1");
         }
       }
       case SPARSE_UNION, DENSE_UNION, RUN_END -> {
         if (nullCount != 0 && nullCount != -1) {
-          throw violation(col + ": null_count is " + nullCount + "; format '" + node.format
-              + "' has no validity bitmap, so it must be 0 (or -1)");
+          throw violation(
+              col
+                  + ": null_count is "
+                  + nullCount
+                  + "; format '"
+                  + node.format
+                  + "' has no validity bitmap, so it must be 0 (or -1)");
         }
       }
       default -> {
@@ -248,8 +312,8 @@ final class OutputValidation {
       for (int r = 1; r <= count; r++) {
         int next = (int) INT.get(mem, base + 4 * r);
         if (next < prev) {
-          throw violation(col + ": offsets decrease at slot " + (p + r) + " (" + prev + " -> "
-              + next + ")");
+          throw violation(
+              col + ": offsets decrease at slot " + (p + r) + " (" + prev + " -> " + next + ")");
         }
         prev = next;
       }
@@ -257,8 +321,8 @@ final class OutputValidation {
       for (int r = 1; r <= count; r++) {
         long next = m.readLong(base + 8 * r);
         if (next < prev) {
-          throw violation(col + ": offsets decrease at slot " + (p + r) + " (" + prev + " -> "
-              + next + ")");
+          throw violation(
+              col + ": offsets decrease at slot " + (p + r) + " (" + prev + " -> " + next + ")");
         }
         prev = next;
       }
@@ -267,11 +331,11 @@ final class OutputValidation {
   }
 
   private static final java.lang.invoke.VarHandle INT =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class,
-          java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
-  private long validateViews(FlatMemory m, OutputNode node, int buffers, int nBuffers, long p,
-      long count) {
+  private long validateViews(
+      FlatMemory m, OutputNode node, int buffers, int nBuffers, long p, long count) {
     String col = node.path;
     int nVariadic = nBuffers - 3;
     requireBuffer(m, node.ptr[1], (p + count) * CDataFormat.VIEW_SIZE, col + " views");
@@ -313,23 +377,41 @@ final class OutputValidation {
       }
       int index = m.readInt(at + 8);
       int off = m.readInt(at + 12);
-      if (index < 0 || index >= nVariadic || off < 0
+      if (index < 0
+          || index >= nVariadic
+          || off < 0
           || (long) off + len > node.variadicSize[index]) {
-        throw violation(col + ": the view at slot " + slot + " (buffer " + index + ", offset "
-            + off + ", length " + len + ") is outside its variadic buffer"
-            + (index >= 0 && index < nVariadic ? " (" + node.variadicSize[index] + " bytes)"
-                : " (there are " + nVariadic + ")"));
+        throw violation(
+            col
+                + ": the view at slot "
+                + slot
+                + " (buffer "
+                + index
+                + ", offset "
+                + off
+                + ", length "
+                + len
+                + ") is outside its variadic buffer"
+                + (index >= 0 && index < nVariadic
+                    ? " (" + node.variadicSize[index] + " bytes)"
+                    : " (there are " + nVariadic + ")"));
       }
     }
     return bytes;
   }
 
   /**
-   * Run-end encoded: run ends strictly increasing and positive, the last one covering the
-   * array; the copy takes the runs that overlap the slots used, with the run ends rebased.
+   * Run-end encoded: run ends strictly increasing and positive, the last one covering the array;
+   * the copy takes the runs that overlap the slots used, with the run ends rebased.
    */
-  private long validateRunEnds(FlatMemory m, OutputNode node, int childrenPtr, long p, long count,
-      long arrayEnd, int depth) {
+  private long validateRunEnds(
+      FlatMemory m,
+      OutputNode node,
+      int childrenPtr,
+      long p,
+      long count,
+      long arrayEnd,
+      int depth) {
     OutputNode runEnds = node.children[0];
     OutputNode values = node.children[1];
     long bytes = validate(m, runEnds, m.readInt(childrenPtr), 0, -1, depth + 1);
@@ -344,8 +426,16 @@ final class OutputValidation {
     for (long j = 0; j < runs; j++) {
       long e = readIndex(m, runEnds.ptr[1], runEnds.start + j, w);
       if (e <= prev) {
-        throw violation(runEnds.path + ": run end " + e + " at run " + j + " is not greater "
-            + "than the previous one (" + prev + ")");
+        throw violation(
+            runEnds.path
+                + ": run end "
+                + e
+                + " at run "
+                + j
+                + " is not greater "
+                + "than the previous one ("
+                + prev
+                + ")");
       }
       if (j0 < 0 && e > p) {
         j0 = j;
@@ -356,15 +446,27 @@ final class OutputValidation {
       prev = e;
     }
     if (arrayEnd > 0 && prev < arrayEnd) {
-      throw violation(runEnds.path + ": the last run end (" + prev + ") is before the end of "
-          + "the array (" + arrayEnd + ")");
+      throw violation(
+          runEnds.path
+              + ": the last run end ("
+              + prev
+              + ") is before the end of "
+              + "the array ("
+              + arrayEnd
+              + ")");
     }
     long taken = count == 0 ? 0 : j1 - j0 + 1;
     long first = count == 0 ? 0 : j0;
     bytes += validate(m, values, m.readInt(childrenPtr + 4), 0, -1, depth + 1);
     if (values.length != runs) {
-      throw violation(values.path + ": " + values.length + " values for " + runs + " runs "
-          + "(they must be equal)");
+      throw violation(
+          values.path
+              + ": "
+              + values.length
+              + " values for "
+              + runs
+              + " runs "
+              + "(they must be equal)");
     }
     // Take only the runs in use: validate values again for exactly that range.
     bytes += validate(m, values, m.readInt(childrenPtr + 4), first, taken, depth + 1);

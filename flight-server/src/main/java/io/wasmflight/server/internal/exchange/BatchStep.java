@@ -5,15 +5,15 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * What an exchange session does with its input: a guest function of some kind, or a native one.
- * A step emits any number of output batches per input batch, and more at the end of the input.
+ * What an exchange session does with its input: a guest function of some kind, or a native one. A
+ * step emits any number of output batches per input batch, and more at the end of the input.
  */
 public interface BatchStep extends AutoCloseable {
   /** Where a step's output batches go (the session's {@link OutputQueue}). */
   interface Emitter {
     /**
-     * Takes one output batch. The root stays the step's: it may be reused as soon as this
-     * returns. Every batch of a session has the schema of the first.
+     * Takes one output batch. The root stays the step's: it may be reused as soon as this returns.
+     * Every batch of a session has the schema of the first.
      */
     void emit(VectorSchemaRoot root);
   }
@@ -34,8 +34,8 @@ public interface BatchStep extends AutoCloseable {
   }
 
   /**
-   * The dictionaries of the output's dictionary-encoded fields. The stream sends them once,
-   * with the first batch; a step guarantees that later batches use the same values.
+   * The dictionaries of the output's dictionary-encoded fields. The stream sends them once, with
+   * the first batch; a step guarantees that later batches use the same values.
    */
   DictionaryProvider outputDictionaries();
 

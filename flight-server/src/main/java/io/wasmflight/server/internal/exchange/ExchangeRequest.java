@@ -13,9 +13,8 @@ import java.util.Set;
 import org.apache.arrow.flight.FlightDescriptor;
 
 /**
- * What a descriptor asks for: {@code path [module, function]} or a command JSON
- * {@code {"module", "function", "engine"?, "options"?, "limits"?}} (flight-protocol.md,
- * "Descriptors").
+ * What a descriptor asks for: {@code path [module, function]} or a command JSON {@code {"module",
+ * "function", "engine"?, "options"?, "limits"?}} (flight-protocol.md, "Descriptors").
  *
  * @param engine the requested engine, or null for the server default
  * @param options the options object as JSON text ({@code {}} when none were given)
@@ -39,8 +38,9 @@ public record ExchangeRequest(
       JsonNode e = cmd.get("engine");
       if (e != null && !e.isNull()) {
         if (!e.isTextual()) {
-          throw new WasmFlightException.BadRequest("descriptor command field 'engine' must be a "
-              + "string: \"aot\" or \"interpreter\"");
+          throw new WasmFlightException.BadRequest(
+              "descriptor command field 'engine' must be a "
+                  + "string: \"aot\" or \"interpreter\"");
         }
         engine = Engine.parse(e.asText());
       }
@@ -58,8 +58,11 @@ public record ExchangeRequest(
     List<String> path = descriptor.getPath();
     InputReadGuard.checkNotStandIn(path);
     if (path.size() != 2) {
-      throw new WasmFlightException.BadRequest("descriptor path must be [module, function], got "
-          + path.size() + " element(s): " + path);
+      throw new WasmFlightException.BadRequest(
+          "descriptor path must be [module, function], got "
+              + path.size()
+              + " element(s): "
+              + path);
     }
     return new ExchangeRequest(path.get(0), path.get(1), null, "{}", null);
   }

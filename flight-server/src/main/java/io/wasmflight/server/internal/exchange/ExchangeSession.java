@@ -13,12 +13,12 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * One DoExchange as a pipeline: the input is read and handed to a {@link BatchStep} (a fresh
- * guest instance, or a native function), whose output batches go to an {@link OutputQueue} that
- * sends them as fast as the client reads and buffers them (up to the output budget) when it does
- * not, so reading and writing never wait for each other. A {@link SessionWatch} ends the session
- * when the client cancels, stalls or the session runs out of time. Everything the session holds
- * lives exactly as long as this call.
+ * One DoExchange as a pipeline: the input is read and handed to a {@link BatchStep} (a fresh guest
+ * instance, or a native function), whose output batches go to an {@link OutputQueue} that sends
+ * them as fast as the client reads and buffers them (up to the output budget) when it does not, so
+ * reading and writing never wait for each other. A {@link SessionWatch} ends the session when the
+ * client cancels, stalls or the session runs out of time. Everything the session holds lives
+ * exactly as long as this call.
  */
 public final class ExchangeSession {
   private static final AtomicLong IDS = new AtomicLong();
@@ -49,10 +49,14 @@ public final class ExchangeSession {
   }
 
   /** Runs the exchange to completion; throws on failure (the caller reports it). */
-  public void run(BufferAllocator parent, FlightStream reader, ServerStreamListener listener,
+  public void run(
+      BufferAllocator parent,
+      FlightStream reader,
+      ServerStreamListener listener,
       Function<BufferAllocator, BatchStep> openStep) {
-    try (BufferAllocator allocator = parent.newChildAllocator(
-            "exchange-" + IDS.incrementAndGet() + " " + name, 0, allocatorLimit);
+    try (BufferAllocator allocator =
+            parent.newChildAllocator(
+                "exchange-" + IDS.incrementAndGet() + " " + name, 0, allocatorLimit);
         OutputQueue out = new OutputQueue(listener, allocator, outputBudget, watch);
         BatchStep step = openStep.apply(allocator)) {
       out.step(step);
@@ -63,8 +67,13 @@ public final class ExchangeSession {
         if (inputSchema == null) {
           inputSchema = in.getSchema();
         } else if (!inputSchema.equals(in.getSchema())) {
-          throw new WasmFlightException.BadRequest("input schema changed at batch " + batch
-              + ": the session started with " + inputSchema + ", now " + in.getSchema());
+          throw new WasmFlightException.BadRequest(
+              "input schema changed at batch "
+                  + batch
+                  + ": the session started with "
+                  + inputSchema
+                  + ", now "
+                  + in.getSchema());
         }
         withMemoryLimit(() -> step.apply(in, reader.getDictionaryProvider(), out));
         batch++;
@@ -75,8 +84,11 @@ public final class ExchangeSession {
       finishing = false;
       if (!out.started()) {
         // No output batch: still start the stream with the best schema we can know.
-        out.start(step.emptyStreamSchema(reader.hasRoot() ? reader.getRoot().getSchema() : null,
-            reader.getDictionaryProvider()), step.outputDictionaries());
+        out.start(
+            step.emptyStreamSchema(
+                reader.hasRoot() ? reader.getRoot().getSchema() : null,
+                reader.getDictionaryProvider()),
+            step.outputDictionaries());
       }
       out.awaitDrained();
     }
@@ -91,8 +103,8 @@ public final class ExchangeSession {
     try {
       work.run();
     } catch (OutOfMemoryException e) {
-      throw new WasmFlightException.LimitExceeded("the exchange's Arrow memory limit of "
-          + allocatorLimit + " bytes was reached", e);
+      throw new WasmFlightException.LimitExceeded(
+          "the exchange's Arrow memory limit of " + allocatorLimit + " bytes was reached", e);
     }
   }
 
@@ -101,18 +113,20 @@ public final class ExchangeSession {
     InputReadGuard.Failure failure = InputReadGuard.current();
     String message = failure == null ? null : failure.message();
     if (message != null) {
-      String hint = failure.malformed() ? ""
-          : " (proto-docs/types.md lists what Arrow Java and Flight cannot carry)";
-      throw new WasmFlightException.BadRequest("Arrow Java cannot read the input stream: "
-          + message + hint);
+      String hint =
+          failure.malformed()
+              ? ""
+              : " (proto-docs/types.md lists what Arrow Java and Flight cannot carry)";
+      throw new WasmFlightException.BadRequest(
+          "Arrow Java cannot read the input stream: " + message + hint);
     }
   }
 
   /**
    * {@code reader.next()}, with a batch that does not fit the stream's schema reported as a bad
-   * request. Arrow Java's reader cannot surface a second schema message: a client that changes
-   * the schema mid-stream makes it load the next batch with the wrong layout, which fails here,
-   * or into a root the server never sees, which {@link FlightStreams#requireOneSchema} catches.
+   * request. Arrow Java's reader cannot surface a second schema message: a client that changes the
+   * schema mid-stream makes it load the next batch with the wrong layout, which fails here, or into
+   * a root the server never sees, which {@link FlightStreams#requireOneSchema} catches.
    */
   private boolean nextBatch(FlightStream reader) {
     watch.phase(SessionWatch.Phase.INPUT);
@@ -134,8 +148,13 @@ public final class ExchangeSession {
       if (reader.hasRoot()) {
         InputWriter.checkReadable(reader.getRoot().getSchema());
       }
-      throw new WasmFlightException.BadRequest("input batch " + batch + " could not be read: "
-          + e.getMessage() + " (did the input schema change mid-stream?)", e);
+      throw new WasmFlightException.BadRequest(
+          "input batch "
+              + batch
+              + " could not be read: "
+              + e.getMessage()
+              + " (did the input schema change mid-stream?)",
+          e);
     }
   }
 }

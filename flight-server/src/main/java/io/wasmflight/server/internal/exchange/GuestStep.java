@@ -7,8 +7,8 @@ import io.wasmflight.server.internal.codec.InputWriter;
 import io.wasmflight.server.internal.codec.OutputReader;
 import io.wasmflight.server.internal.guest.CallBudget;
 import io.wasmflight.server.internal.guest.GuestInstance;
-import io.wasmflight.server.internal.registry.FunctionSpec.Kind;
 import io.wasmflight.server.internal.registry.FunctionSpec;
+import io.wasmflight.server.internal.registry.FunctionSpec.Kind;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
@@ -20,12 +20,12 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A guest function of any kind (abi-v1.md section 6) over one instance: each input batch is
- * written into guest memory, the export called, its status checked, and its output validated,
- * copied out and released — one batch for {@code map}, a selection of the input rows for
- * {@code filter}, any number of batches for {@code table} (continuations after {@code WF_MORE}),
- * none for {@code aggregate}, whose {@code finish} emits at the end of the input. The instance is
- * this step's alone and is dropped with it.
+ * A guest function of any kind (abi-v1.md section 6) over one instance: each input batch is written
+ * into guest memory, the export called, its status checked, and its output validated, copied out
+ * and released — one batch for {@code map}, a selection of the input rows for {@code filter}, any
+ * number of batches for {@code table} (continuations after {@code WF_MORE}), none for {@code
+ * aggregate}, whose {@code finish} emits at the end of the input. The instance is this step's alone
+ * and is dropped with it.
  */
 public final class GuestStep implements BatchStep {
   private final GuestInstance guest;
@@ -41,8 +41,13 @@ public final class GuestStep implements BatchStep {
   private InputWriter input;
   private int[] selected = new int[0];
 
-  public GuestStep(GuestInstance guest, CallBudget budget, FunctionSpec function, String options,
-      BufferAllocator allocator, long maxOutputBytes) {
+  public GuestStep(
+      GuestInstance guest,
+      CallBudget budget,
+      FunctionSpec function,
+      String options,
+      BufferAllocator allocator,
+      long maxOutputBytes) {
     this.guest = guest;
     this.budget = budget;
     this.function = function;
@@ -54,8 +59,8 @@ public final class GuestStep implements BatchStep {
     this.outSchema = guest.alloc(AbiV1.Schema.SIZE + AbiV1.Array.SIZE, AbiV1.Array.ALIGN);
     this.outArray = outSchema + AbiV1.Schema.SIZE;
     boolean filter = function.kind() == Kind.FILTER;
-    this.output = new OutputReader(guest, allocator, maxOutputBytes,
-        filter ? null : function.output());
+    this.output =
+        new OutputReader(guest, allocator, maxOutputBytes, filter ? null : function.output());
     this.selector = filter ? new RowSelector(allocator) : null;
     this.passThrough = filter ? new PassThroughDictionaries(allocator, "this filter") : null;
   }
@@ -64,8 +69,8 @@ public final class GuestStep implements BatchStep {
     byte[] json = options.getBytes(StandardCharsets.UTF_8);
     int ptr = guest.alloc(json.length, 1);
     guest.memory().write(ptr, json, 0, json.length);
-    checkStatus(guest.callInt(guest.export(function.init()), ptr, json.length), function.init(),
-        false);
+    checkStatus(
+        guest.callInt(guest.export(function.init()), ptr, json.length), function.init(), false);
     guest.free(ptr, json.length, 1);
   }
 
@@ -104,8 +109,9 @@ public final class GuestStep implements BatchStep {
           budget.endGroup();
         }
       }
-      case AGGREGATE -> checkStatus(
-          guest.callInt(entry, input.schemaPtr(), input.arrayPtr()), function.export(), false);
+      case AGGREGATE ->
+          checkStatus(
+              guest.callInt(entry, input.schemaPtr(), input.arrayPtr()), function.export(), false);
     }
   }
 
@@ -134,11 +140,10 @@ public final class GuestStep implements BatchStep {
   }
 
   /** Calls a batch entry point with fresh output slots; true when it answered WF_MORE. */
-  private boolean call(ExportFunction f, String export, boolean mayContinue, int schema,
-      int array) {
+  private boolean call(
+      ExportFunction f, String export, boolean mayContinue, int schema, int array) {
     guest.memory().fill((byte) 0, outSchema, outArray + AbiV1.Array.SIZE);
-    return checkStatus(guest.callInt(f, schema, array, outSchema, outArray), export,
-        mayContinue);
+    return checkStatus(guest.callInt(f, schema, array, outSchema, outArray), export, mayContinue);
   }
 
   private void emitOutput(Emitter out, long rows) {
@@ -156,8 +161,11 @@ public final class GuestStep implements BatchStep {
     try {
       List<FieldVector> columns = root.getFieldVectors();
       if (columns.size() != 1) {
-        throw new WasmFlightException.AbiViolation("a filter returns a selection of exactly one "
-            + "column (boolean or int32), got " + columns.size() + " columns");
+        throw new WasmFlightException.AbiViolation(
+            "a filter returns a selection of exactly one "
+                + "column (boolean or int32), got "
+                + columns.size()
+                + " columns");
       }
       if (selected.length < rows) {
         selected = new int[rows];
@@ -166,9 +174,13 @@ public final class GuestStep implements BatchStep {
       int n = root.getRowCount();
       if (column instanceof BitVector mask) {
         if (n != rows) {
-          throw new WasmFlightException.AbiViolation("the filter's boolean selection has " + n
-              + " rows for a " + rows + "-row batch (a boolean selection has one row per input "
-              + "row)");
+          throw new WasmFlightException.AbiViolation(
+              "the filter's boolean selection has "
+                  + n
+                  + " rows for a "
+                  + rows
+                  + "-row batch (a boolean selection has one row per input "
+                  + "row)");
         }
         int count = 0;
         for (int i = 0; i < n; i++) {
@@ -186,20 +198,24 @@ public final class GuestStep implements BatchStep {
         for (int i = 0; i < n; i++) {
           int row = indices.get(i);
           if (row < 0 || row >= rows) {
-            throw new WasmFlightException.AbiViolation("filter selected row " + row + " of a "
-                + rows + "-row batch");
+            throw new WasmFlightException.AbiViolation(
+                "filter selected row " + row + " of a " + rows + "-row batch");
           }
           if (row <= previous) {
-            throw new WasmFlightException.AbiViolation("the filter's index selection is not "
-                + "strictly increasing: row " + row + " after row " + previous);
+            throw new WasmFlightException.AbiViolation(
+                "the filter's index selection is not "
+                    + "strictly increasing: row "
+                    + row
+                    + " after row "
+                    + previous);
           }
           selected[i] = row;
           previous = row;
         }
         return n;
       }
-      throw new WasmFlightException.AbiViolation("a filter returns a boolean or int32 "
-          + "selection, got " + column.getField().getType());
+      throw new WasmFlightException.AbiViolation(
+          "a filter returns a boolean or int32 " + "selection, got " + column.getField().getType());
     } finally {
       guest.release(outSchema, outArray);
     }
@@ -221,21 +237,30 @@ public final class GuestStep implements BatchStep {
       }
       FieldVector v = root.getVector(name);
       if (!(v instanceof IntVector index)) {
-        throw new WasmFlightException.AbiViolation("the row_index column '" + name + "' is "
-            + (v == null ? "missing from the output" : "of type " + v.getField().getType()
-                + ", expected int32"));
+        throw new WasmFlightException.AbiViolation(
+            "the row_index column '"
+                + name
+                + "' is "
+                + (v == null
+                    ? "missing from the output"
+                    : "of type " + v.getField().getType() + ", expected int32"));
       }
       if (index.getNullCount() != 0) {
-        throw new WasmFlightException.AbiViolation("the row_index column '" + name
-            + "' has nulls");
+        throw new WasmFlightException.AbiViolation("the row_index column '" + name + "' has nulls");
       }
       for (int i = 0; i < root.getRowCount(); i++) {
         int row = index.get(i);
         if (row < previous || row >= rows) {
-          throw new WasmFlightException.AbiViolation("the row_index column '" + name + "' has "
-              + row + " at output row " + i + (row >= rows || row < 0
-                  ? " for a " + rows + "-row input batch"
-                  : ", after " + previous + " (row indices never decrease within a batch)"));
+          throw new WasmFlightException.AbiViolation(
+              "the row_index column '"
+                  + name
+                  + "' has "
+                  + row
+                  + " at output row "
+                  + i
+                  + (row >= rows || row < 0
+                      ? " for a " + rows + "-row input batch"
+                      : ", after " + previous + " (row indices never decrease within a batch)"));
         }
         previous = row;
       }
@@ -263,11 +288,14 @@ public final class GuestStep implements BatchStep {
     Schema[] learned = new Schema[1];
     try (VectorSchemaRoot empty = VectorSchemaRoot.create(inputSchema, output.allocator())) {
       empty.setRowCount(0);
-      apply(empty, dictionaries, root -> {
-        if (learned[0] == null) {
-          learned[0] = root.getSchema();
-        }
-      });
+      apply(
+          empty,
+          dictionaries,
+          root -> {
+            if (learned[0] == null) {
+              learned[0] = root.getSchema();
+            }
+          });
     }
     return learned[0] != null ? learned[0] : new Schema(List.of());
   }
@@ -280,8 +308,10 @@ public final class GuestStep implements BatchStep {
       }
       case AbiV1.WF_MORE -> {
         if (!mayContinue) {
-          throw new WasmFlightException.AbiViolation(export + " returned WF_MORE (256), which "
-              + "only a table function and finish may return");
+          throw new WasmFlightException.AbiViolation(
+              export
+                  + " returned WF_MORE (256), which "
+                  + "only a table function and finish may return");
         }
         return true;
       }
@@ -290,8 +320,8 @@ public final class GuestStep implements BatchStep {
       case AbiV1.WF_ERR_EXECUTION -> throw new WasmFlightException.GuestError(guest.lastError());
       case AbiV1.WF_ERR_OUT_OF_MEMORY ->
           throw new WasmFlightException.GuestOutOfMemory(guest.lastError());
-      default -> throw new WasmFlightException.AbiViolation(
-          export + " returned unknown status " + status);
+      default ->
+          throw new WasmFlightException.AbiViolation(export + " returned unknown status " + status);
     }
   }
 

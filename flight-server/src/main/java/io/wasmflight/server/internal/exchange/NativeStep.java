@@ -10,9 +10,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * A {@link NativeKernel} run in the server: a map ({@link NativeFunction}, adapted by {@link
- * NativeMap}) or a function of another kind. A dictionary-encoded output field refers to the
- * input stream's dictionary of the same id ({@link PassThroughDictionaries}); a filter's rows
- * are copied by the same {@link RowSelector} as a Wasm filter's.
+ * NativeMap}) or a function of another kind. A dictionary-encoded output field refers to the input
+ * stream's dictionary of the same id ({@link PassThroughDictionaries}); a filter's rows are copied
+ * by the same {@link RowSelector} as a Wasm filter's.
  */
 public final class NativeStep implements BatchStep {
   private final NativeKernel kernel;
@@ -30,8 +30,8 @@ public final class NativeStep implements BatchStep {
   }
 
   /**
-   * The step of one session of a native function: a map (one output batch per input batch,
-   * zero-row ones included) or a function of any kind.
+   * The step of one session of a native function: a map (one output batch per input batch, zero-row
+   * ones included) or a function of any kind.
    */
   public static NativeStep open(NativeEntry entry, BufferAllocator a) {
     return entry.map() != null
@@ -105,9 +105,17 @@ public final class NativeStep implements BatchStep {
       int previous = -1;
       for (int i = 0; i < count; i++) {
         if (rows[i] <= previous || rows[i] >= n) {
-          throw new IllegalArgumentException("row " + rows[i] + " at " + i + " (after "
-              + previous + ") of a " + n + "-row batch: rows must be strictly increasing "
-              + "indices of the input");
+          throw new IllegalArgumentException(
+              "row "
+                  + rows[i]
+                  + " at "
+                  + i
+                  + " (after "
+                  + previous
+                  + ") of a "
+                  + n
+                  + "-row batch: rows must be strictly increasing "
+                  + "indices of the input");
         }
         previous = rows[i];
       }

@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The writing half of an exchange: output batches go to the client as soon as its transport is
- * ready, and are copied into a queue when it is not, so that the session keeps reading input
- * while the client is busy writing it. Only when the queue holds more than the session's output
- * budget does the producing thread wait — and then for at most the stall time (see {@link
- * SessionWatch}). The queue is drained from gRPC's on-ready callback and by the session thread.
+ * ready, and are copied into a queue when it is not, so that the session keeps reading input while
+ * the client is busy writing it. Only when the queue holds more than the session's output budget
+ * does the producing thread wait — and then for at most the stall time (see {@link SessionWatch}).
+ * The queue is drained from gRPC's on-ready callback and by the session thread.
  *
  * <p>Every call into the Flight listener happens under this object's lock: the listener is not
  * thread-safe. Queued copies come from the exchange's allocator, so the budget is also counted
@@ -46,7 +46,10 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
 
   private record Queued(ArrowRecordBatch batch, long bytes) {}
 
-  OutputQueue(ServerStreamListener listener, BufferAllocator allocator, long budgetBytes,
+  OutputQueue(
+      ServerStreamListener listener,
+      BufferAllocator allocator,
+      long budgetBytes,
       SessionWatch watch) {
     this.listener = listener;
     this.allocator = allocator;
@@ -57,8 +60,8 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
   }
 
   /**
-   * The step whose output dictionaries start the stream, and which says whether zero-row
-   * batches are sent (map: one output batch per input batch) or dropped (the other kinds).
+   * The step whose output dictionaries start the stream, and which says whether zero-row batches
+   * are sent (map: one output batch per input batch) or dropped (the other kinds).
    */
   synchronized void step(BatchStep s) {
     this.step = s;
@@ -89,8 +92,8 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
   }
 
   /**
-   * Sends {@code root} now if the client is ready and nothing is queued before it, else queues
-   * a copy; then waits while the queue is over the budget. The root stays the caller's.
+   * Sends {@code root} now if the client is ready and nothing is queued before it, else queues a
+   * copy; then waits while the queue is over the budget. The root stays the caller's.
    */
   @Override
   public void emit(VectorSchemaRoot root) {
@@ -198,13 +201,22 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
           copies.add(c);
           bytes += n;
         }
-        ArrowRecordBatch batch = new ArrowRecordBatch(view.getLength(), view.getNodes(), copies,
-            view.getBodyCompression(), view.getVariadicBufferCounts(), true, true);
+        ArrowRecordBatch batch =
+            new ArrowRecordBatch(
+                view.getLength(),
+                view.getNodes(),
+                copies,
+                view.getBodyCompression(),
+                view.getVariadicBufferCounts(),
+                true,
+                true);
         queuedBytes += bytes;
         return new Queued(batch, bytes);
       } catch (OutOfMemoryException e) {
-        throw new WasmFlightException.LimitExceeded("the exchange's Arrow memory limit was "
-            + "reached while buffering output for a client that does not read", e);
+        throw new WasmFlightException.LimitExceeded(
+            "the exchange's Arrow memory limit was "
+                + "reached while buffering output for a client that does not read",
+            e);
       } finally {
         copies.forEach(ArrowBuf::close); // the batch holds its own references
       }

@@ -15,9 +15,9 @@ import org.apache.arrow.vector.util.DictionaryUtility;
 import org.apache.arrow.vector.util.TransferPair;
 
 /**
- * Input dictionaries that a step's output refers to unchanged (a native function's output, the
- * rows a filter keeps). The stream sends them once: a copy taken at the first batch is what the
- * client gets, and a later input dictionary that differs from it is refused.
+ * Input dictionaries that a step's output refers to unchanged (a native function's output, the rows
+ * a filter keeps). The stream sends them once: a copy taken at the first batch is what the client
+ * gets, and a later input dictionary that differs from it is refused.
  */
 final class PassThroughDictionaries implements AutoCloseable {
   private final BufferAllocator allocator;
@@ -26,7 +26,9 @@ final class PassThroughDictionaries implements AutoCloseable {
       new DictionaryProvider.MapDictionaryProvider();
   private boolean taken;
 
-  /** @param who "this native function", "this filter": named in the mid-stream error */
+  /**
+   * @param who "this native function", "this filter": named in the mid-stream error
+   */
   PassThroughDictionaries(BufferAllocator allocator, String who) {
     this.allocator = allocator;
     this.who = who;
@@ -64,11 +66,16 @@ final class PassThroughDictionaries implements AutoCloseable {
   private void check(DictionaryProvider input) {
     for (Long id : sent.getDictionaryIds()) {
       Dictionary now = input.lookup(id);
-      if (now == null || !VectorEqualsVisitor.vectorEquals(sent.lookup(id).getVector(),
-          now.getVector())) {
-        throw new WasmFlightException.BadRequest("input dictionary " + id + " changed "
-            + "mid-stream, and " + who + " passes it to its output; a stream sends its output "
-            + "dictionaries once");
+      if (now == null
+          || !VectorEqualsVisitor.vectorEquals(sent.lookup(id).getVector(), now.getVector())) {
+        throw new WasmFlightException.BadRequest(
+            "input dictionary "
+                + id
+                + " changed "
+                + "mid-stream, and "
+                + who
+                + " passes it to its output; a stream sends its output "
+                + "dictionaries once");
       }
     }
   }

@@ -12,9 +12,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.util.TransferPair;
 
 /**
- * Copies the selected rows of an input batch into one output root per session (a filter's
- * output). Fixed-width columns copy contiguous runs of rows in bulk; every other type copies
- * row by row through Arrow Java's transfer pairs, which handle every layout.
+ * Copies the selected rows of an input batch into one output root per session (a filter's output).
+ * Fixed-width columns copy contiguous runs of rows in bulk; every other type copies row by row
+ * through Arrow Java's transfer pairs, which handle every layout.
  */
 final class RowSelector implements AutoCloseable {
   private final BufferAllocator allocator;
@@ -59,8 +59,8 @@ final class RowSelector implements AutoCloseable {
     return out;
   }
 
-  private static void copyFixedWidth(BaseFixedWidthVector from, BaseFixedWidthVector to,
-      int[] rows, int count) {
+  private static void copyFixedWidth(
+      BaseFixedWidthVector from, BaseFixedWidthVector to, int[] rows, int count) {
     to.allocateNew(count);
     long width = from.getTypeWidth();
     ArrowBuf src = from.getDataBuffer();

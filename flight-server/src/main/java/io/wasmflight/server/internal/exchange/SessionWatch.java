@@ -12,12 +12,12 @@ import java.util.function.BooleanSupplier;
 import org.apache.arrow.flight.FlightStream;
 
 /**
- * Watches one exchange from outside its thread and stops it: when the client cancels or goes
- * away, when the session passes its wall-clock time limit, or when the client stalls — neither
- * sends input nor reads output for the stall time while the session waits on it. Stopping sets
- * the cause once, aborts the guest's {@link CallBudget} (a running call stops at once on both
- * engines) and interrupts the session thread wherever it blocks (waiting for input, for the
- * client to read, or for the descriptor). The session then reports {@link #stopCause()}.
+ * Watches one exchange from outside its thread and stops it: when the client cancels or goes away,
+ * when the session passes its wall-clock time limit, or when the client stalls — neither sends
+ * input nor reads output for the stall time while the session waits on it. Stopping sets the cause
+ * once, aborts the guest's {@link CallBudget} (a running call stops at once on both engines) and
+ * interrupts the session thread wherever it blocks (waiting for input, for the client to read, or
+ * for the descriptor). The session then reports {@link #stopCause()}.
  *
  * <p>The interrupt is only ever sent while the session thread is still inside the exchange, and
  * {@link #close()} clears it before the thread goes back to Flight's pool.
@@ -26,11 +26,14 @@ public final class SessionWatch implements AutoCloseable {
   private static final ScheduledExecutorService TIMER = timer();
 
   private static ScheduledExecutorService timer() {
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "wasm-flight-session-watch");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "wasm-flight-session-watch");
+              t.setDaemon(true);
+              return t;
+            });
     pool.setRemoveOnCancelPolicy(true);
     return pool;
   }
@@ -62,6 +65,7 @@ public final class SessionWatch implements AutoCloseable {
   private boolean draining; // guarded by this
   private long drainDeadline; // guarded by this
   private volatile long drainProgress;
+
   /** Discarding stops once no input arrived for this long: the client is not writing. */
   private static final long DRAIN_IDLE_NANOS = 500_000_000L;
 
@@ -157,16 +161,16 @@ public final class SessionWatch implements AutoCloseable {
     if (sessionNanos > 0) {
       periodMillis = Math.max(5, Math.min(periodMillis, sessionNanos / 4_000_000));
     }
-    tick = TIMER.scheduleWithFixedDelay(this::check, periodMillis, periodMillis,
-        TimeUnit.MILLISECONDS);
+    tick =
+        TIMER.scheduleWithFixedDelay(
+            this::check, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
   }
 
   private void check() {
     long now = System.nanoTime();
     synchronized (this) {
       if (draining) {
-        if ((now - drainDeadline >= 0 || now - drainProgress >= DRAIN_IDLE_NANOS)
-            && ownerInside) {
+        if ((now - drainDeadline >= 0 || now - drainProgress >= DRAIN_IDLE_NANOS) && ownerInside) {
           owner.interrupt();
         }
         return;
@@ -176,14 +180,18 @@ public final class SessionWatch implements AutoCloseable {
       return;
     }
     if (sessionNanos > 0 && now - startNanos >= sessionNanos) {
-      stop(new WasmFlightException.TimedOut("the session ran past its time limit of "
-          + sessionNanos / 1_000_000 + " ms"));
+      stop(
+          new WasmFlightException.TimedOut(
+              "the session ran past its time limit of " + sessionNanos / 1_000_000 + " ms"));
       return;
     }
     Phase p = phase;
     if (p == Phase.DESCRIPTOR && firstMessageWithoutDescriptor.getAsBoolean()) {
-      stop(new WasmFlightException.BadRequest("the exchange's first message carries no "
-          + "FlightDescriptor; a DoExchange starts with the descriptor of the function to call"));
+      stop(
+          new WasmFlightException.BadRequest(
+              "the exchange's first message carries no "
+                  + "FlightDescriptor; a DoExchange starts with the descriptor of the function "
+                  + "to call"));
       return;
     }
     if (p == Phase.WORK || now - progressNanos < stallNanos) {
@@ -192,32 +200,50 @@ public final class SessionWatch implements AutoCloseable {
     long stallMillis = stallNanos / 1_000_000;
     OutputQueue q = output;
     long buffered = q == null ? 0 : q.bufferedBytes();
-    String detail = switch (p) {
-      case DESCRIPTOR -> "the client sent no descriptor for " + stallMillis + " ms (the stall "
-          + "time limit)";
-      case OUTPUT -> "the client is not reading the output: " + buffered + " bytes of output "
-          + "are buffered (the session's output budget is " + q.budgetBytes() + " bytes) and "
-          + "the client read nothing for " + stallMillis + " ms (the stall time limit); read "
-          + "the output while writing the input (proto-docs/flight-protocol.md, \"Client "
-          + "patterns\")";
-      default -> buffered > 0
-          ? "the client neither sent input nor read output for " + stallMillis + " ms (the "
-              + "stall time limit) with " + buffered + " bytes of output waiting; read the "
-              + "output while writing the input (proto-docs/flight-protocol.md, \"Client "
-              + "patterns\")"
-          : "the client sent no input for " + stallMillis + " ms (the stall time limit); "
-              + "finish writing (done_writing) or cancel the exchange";
-    };
+    String detail =
+        switch (p) {
+          case DESCRIPTOR ->
+              "the client sent no descriptor for "
+                  + stallMillis
+                  + " ms (the stall "
+                  + "time limit)";
+          case OUTPUT ->
+              "the client is not reading the output: "
+                  + buffered
+                  + " bytes of output "
+                  + "are buffered (the session's output budget is "
+                  + q.budgetBytes()
+                  + " bytes) and "
+                  + "the client read nothing for "
+                  + stallMillis
+                  + " ms (the stall time limit); read "
+                  + "the output while writing the input (proto-docs/flight-protocol.md, \"Client "
+                  + "patterns\")";
+          default ->
+              buffered > 0
+                  ? "the client neither sent input nor read output for "
+                      + stallMillis
+                      + " ms (the "
+                      + "stall time limit) with "
+                      + buffered
+                      + " bytes of output waiting; read the "
+                      + "output while writing the input (proto-docs/flight-protocol.md, \"Client "
+                      + "patterns\")"
+                  : "the client sent no input for "
+                      + stallMillis
+                      + " ms (the stall time limit); "
+                      + "finish writing (done_writing) or cancel the exchange";
+        };
     stop(new WasmFlightException.ClientStalled(detail));
   }
 
   /**
-   * Reads and drops the rest of a failed session's input before the error is sent, while the
-   * client keeps writing (until 500 ms pass without input, and for at most the stall time). A
-   * client still writing (pyarrow's {@code write_table} of a large table) is blocked on flow
-   * control once the server stops reading; gRPC-Java does not reset the stream after its
-   * status, so without this that client would never see the error. A client waiting to read
-   * gets the error after the idle gap.
+   * Reads and drops the rest of a failed session's input before the error is sent, while the client
+   * keeps writing (until 500 ms pass without input, and for at most the stall time). A client still
+   * writing (pyarrow's {@code write_table} of a large table) is blocked on flow control once the
+   * server stops reading; gRPC-Java does not reset the stream after its status, so without this
+   * that client would never see the error. A client waiting to read gets the error after the idle
+   * gap.
    */
   public void discardInput(FlightStream reader) {
     Thread.interrupted(); // the stop's interrupt was for the work that just ended

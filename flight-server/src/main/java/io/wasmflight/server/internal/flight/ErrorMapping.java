@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where server failures become Flight status codes (the table in
- * {@code proto-docs/errors.md}). Only the message crosses the wire; stack traces stay in the log.
+ * The one place where server failures become Flight status codes (the table in {@code
+ * proto-docs/errors.md}). Only the message crosses the wire; stack traces stay in the log.
  */
 public final class ErrorMapping {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
@@ -36,14 +36,15 @@ public final class ErrorMapping {
 
   /**
    * Converts anything thrown while serving a call. Flight exceptions pass through; our own carry
-   * their message; anything else is logged with its stack trace and reported as a generic
-   * INTERNAL error.
+   * their message; anything else is logged with its stack trace and reported as a generic INTERNAL
+   * error.
    */
   public static FlightRuntimeException toFlight(Throwable t) {
     if (t instanceof FlightRuntimeException f) {
       String d = f.status().description();
       String b = bounded(d);
-      return b == null || b.equals(d) ? f
+      return b == null || b.equals(d)
+          ? f
           : f.status().withDescription(b).withCause(f.getCause()).toRuntimeException();
     }
     if (t instanceof WasmFlightException e) {
@@ -54,27 +55,29 @@ public final class ErrorMapping {
     }
     LOG.error("internal error", t);
     return CallStatus.INTERNAL
-        .withDescription("internal server error (" + t.getClass().getSimpleName()
-            + "); see the server log")
+        .withDescription(
+            "internal server error (" + t.getClass().getSimpleName() + "); see the server log")
         .toRuntimeException();
   }
 
   /** Longest part of a message copied from a request or a guest (a name, a key, a value). */
   static final int MAX_ECHO_CHARS = 200;
+
   /** Longest message. */
   static final int MAX_MESSAGE_CHARS = 2048;
+
   /**
-   * Most bytes the message may take in the {@code grpc-message} trailer, where gRPC
-   * percent-encodes every byte outside printable ASCII (3 bytes each): well under the 8 KiB that
-   * gRPC clients accept for all metadata of a response.
+   * Most bytes the message may take in the {@code grpc-message} trailer, where gRPC percent-encodes
+   * every byte outside printable ASCII (3 bytes each): well under the 8 KiB that gRPC clients
+   * accept for all metadata of a response.
    */
   static final int MAX_WIRE_BYTES = 4096;
 
   /**
-   * A message fit for a status: every single-quoted value and every run without whitespace
-   * longer than {@link #MAX_ECHO_CHARS} (names, keys, JSON, lists copied from the request or the
-   * guest) is cut to that many characters plus {@code "…(N more characters)"}, then the whole
-   * message to {@link #MAX_MESSAGE_CHARS} characters and {@link #MAX_WIRE_BYTES} encoded bytes.
+   * A message fit for a status: every single-quoted value and every run without whitespace longer
+   * than {@link #MAX_ECHO_CHARS} (names, keys, JSON, lists copied from the request or the guest) is
+   * cut to that many characters plus {@code "…(N more characters)"}, then the whole message to
+   * {@link #MAX_MESSAGE_CHARS} characters and {@link #MAX_WIRE_BYTES} encoded bytes.
    */
   static String bounded(String message) {
     if (message == null || message.length() <= MAX_ECHO_CHARS) {
@@ -102,7 +105,8 @@ public final class ErrorMapping {
         continue;
       }
       int close = open + 1;
-      while ((close = m.indexOf('\'', close)) >= 0 && close + 1 < m.length()
+      while ((close = m.indexOf('\'', close)) >= 0
+          && close + 1 < m.length()
           && Character.isLetterOrDigit(m.charAt(close + 1))) {
         close++;
       }
@@ -167,8 +171,10 @@ public final class ErrorMapping {
     while (i < m.length()) {
       int cp = m.codePointAt(i);
       int n = Character.charCount(cp);
-      int bytes = cp >= 0x20 && cp < 0x7f && cp != '%' ? 1
-          : 3 * (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+      int bytes =
+          cp >= 0x20 && cp < 0x7f && cp != '%'
+              ? 1
+              : 3 * (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
       if (i + n > maxChars || wire + bytes > maxWire) {
         break;
       }

@@ -49,22 +49,31 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   static final String DESCRIBE = "describe";
   static final String UNREGISTER = "unregister";
 
-  private static final List<ActionType> ACTIONS = List.of(
-      new ActionType(REGISTER, "Register or replace a module. Body: {\"name\": string, \"wasm\": "
-          + "base64 of the .wasm}. Result: the module description JSON plus \"replaced\"."),
-      new ActionType(LIST, "List registered modules. Body: empty or {}. Result: JSON array of "
-          + "module descriptions."),
-      new ActionType(DESCRIBE, "Describe one module. Body: {\"name\": string}. Result: module "
-          + "description JSON."),
-      new ActionType(UNREGISTER, "Remove a module (running sessions finish). Body: {\"name\": "
-          + "string}. Result: {\"name\": string, \"unregistered\": true}."));
+  private static final List<ActionType> ACTIONS =
+      List.of(
+          new ActionType(
+              REGISTER,
+              "Register or replace a module. Body: {\"name\": string, \"wasm\": "
+                  + "base64 of the .wasm}. Result: the module description JSON plus \"replaced\"."),
+          new ActionType(
+              LIST,
+              "List registered modules. Body: empty or {}. Result: JSON array of "
+                  + "module descriptions."),
+          new ActionType(
+              DESCRIBE,
+              "Describe one module. Body: {\"name\": string}. Result: module "
+                  + "description JSON."),
+          new ActionType(
+              UNREGISTER,
+              "Remove a module (running sessions finish). Body: {\"name\": "
+                  + "string}. Result: {\"name\": string, \"unregistered\": true}."));
 
   private final BufferAllocator allocator;
   private final ModuleRegistry registry;
   private final ServerConfig config;
 
-  public WasmFlightProducer(BufferAllocator allocator, ModuleRegistry registry,
-      ServerConfig config) {
+  public WasmFlightProducer(
+      BufferAllocator allocator, ModuleRegistry registry, ServerConfig config) {
     this.allocator = allocator;
     this.registry = registry;
     this.config = config;
@@ -95,14 +104,18 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
     try {
       byte[] body = action.getBody() == null ? new byte[0] : action.getBody();
-      Object result = switch (action.getType()) {
-        case REGISTER -> register(body);
-        case LIST -> list(body);
-        case DESCRIBE -> registry.get(nameOf(body, DESCRIBE)).toJson();
-        case UNREGISTER -> unregister(body);
-        default -> throw new WasmFlightException.BadRequest("unknown action '" + action.getType()
-            + "'; available: register, list, describe, unregister");
-      };
+      Object result =
+          switch (action.getType()) {
+            case REGISTER -> register(body);
+            case LIST -> list(body);
+            case DESCRIBE -> registry.get(nameOf(body, DESCRIBE)).toJson();
+            case UNREGISTER -> unregister(body);
+            default ->
+                throw new WasmFlightException.BadRequest(
+                    "unknown action '"
+                        + action.getType()
+                        + "'; available: register, list, describe, unregister");
+          };
       listener.onNext(new Result(Json.MAPPER.writeValueAsBytes(result)));
       listener.onCompleted();
     } catch (Throwable t) {
@@ -153,8 +166,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   }
 
   @Override
-  public void listFlights(CallContext context, Criteria criteria,
-      StreamListener<FlightInfo> listener) {
+  public void listFlights(
+      CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
       for (RegisteredModule m : registry.list()) {
         for (FunctionSpec f : m.functions()) {
@@ -184,8 +197,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       FunctionSpec f = registry.get(req.module()).function(req.function());
       if (f.output() == null) {
-        throw new WasmFlightException.NotFound("function '" + req.module() + "/" + f.name()
-            + "' declares no output schema: its output depends on the input");
+        throw new WasmFlightException.NotFound(
+            "function '"
+                + req.module()
+                + "/"
+                + f.name()
+                + "' declares no output schema: its output depends on the input");
       }
       return new SchemaResult(f.output());
     } catch (Throwable t) {
@@ -199,31 +216,34 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     ObjectNode meta = f.toJson();
     meta.put("module", m.name());
     meta.put("sha256", m.sha256());
-    return FlightInfo.builder(schema, d, List.of())
-        .setAppMetadata(Json.bytes(meta))
-        .build();
+    return FlightInfo.builder(schema, d, List.of()).setAppMetadata(Json.bytes(meta)).build();
   }
 
   @Override
-  public void getStream(CallContext context, org.apache.arrow.flight.Ticket ticket,
-      ServerStreamListener listener) {
-    listener.error(ErrorMapping.toFlight(new WasmFlightException.Unsupported(
-        "DoGet is not supported: functions are called with DoExchange")));
+  public void getStream(
+      CallContext context, org.apache.arrow.flight.Ticket ticket, ServerStreamListener listener) {
+    listener.error(
+        ErrorMapping.toFlight(
+            new WasmFlightException.Unsupported(
+                "DoGet is not supported: functions are called with DoExchange")));
   }
 
   @Override
-  public Runnable acceptPut(CallContext context, FlightStream flightStream,
+  public Runnable acceptPut(
+      CallContext context,
+      FlightStream flightStream,
       StreamListener<org.apache.arrow.flight.PutResult> ackStream) {
-    throw ErrorMapping.toFlight(new WasmFlightException.Unsupported(
-        "DoPut is not supported: modules are registered with DoAction(\"register\") and "
-            + "functions are called with DoExchange"));
+    throw ErrorMapping.toFlight(
+        new WasmFlightException.Unsupported(
+            "DoPut is not supported: modules are registered with DoAction(\"register\") and "
+                + "functions are called with DoExchange"));
   }
 
   @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
     SessionWatch watch = new SessionWatch(config.stallTimeout());
-    listener.setOnCancelHandler(() -> watch.stop(
-        new WasmFlightException.Cancelled("the client cancelled the exchange")));
+    listener.setOnCancelHandler(
+        () -> watch.stop(new WasmFlightException.Cancelled("the client cancelled the exchange")));
     ExchangeSession session = null;
     try {
       watch.whileWaitingForDescriptor(() -> FlightStreams.schemaWithoutDescriptor(reader));
@@ -234,32 +254,53 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       NativeEntry nativeEntry = registry.nativeEntry(req.module(), req.function());
       if (nativeEntry != null) {
         if (req.hasOptions()) {
-          throw new WasmFlightException.BadRequest("native function '" + req.module() + "/"
-              + req.function() + "' takes no options");
+          throw new WasmFlightException.BadRequest(
+              "native function '" + req.module() + "/" + req.function() + "' takes no options");
         }
         watch.limits(SessionLimits.resolve(req.limits(), config));
-        session = new ExchangeSession(req.module() + "/" + req.function() + " (native)",
-            config.exchangeMemoryLimit(), config.outputBudgetBytes(), watch);
+        session =
+            new ExchangeSession(
+                req.module() + "/" + req.function() + " (native)",
+                config.exchangeMemoryLimit(),
+                config.outputBudgetBytes(),
+                watch);
         session.run(allocator, reader, listener, a -> NativeStep.open(nativeEntry, a));
         return;
       }
       RegisteredModule module = registry.get(req.module());
       FunctionSpec function = module.function(req.function());
       if (function.init() == null && req.hasOptions()) {
-        throw new WasmFlightException.BadRequest("function '" + module.name() + "/"
-            + function.name() + "' takes no options, got " + req.options());
+        throw new WasmFlightException.BadRequest(
+            "function '"
+                + module.name()
+                + "/"
+                + function.name()
+                + "' takes no options, got "
+                + req.options());
       }
       Engine engine = req.engine() != null ? req.engine() : config.defaultEngine();
       SessionLimits limits = SessionLimits.resolve(req.limits(), config);
       watch.limits(limits);
       CallBudget budget = limits.budget();
       watch.budget(budget);
-      session = new ExchangeSession(
-          module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
-          config.exchangeMemoryLimit(), config.outputBudgetBytes(), watch);
-      session.run(allocator, reader, listener, a -> new GuestStep(
-          module.instantiate(engine, limits, budget), budget, function, req.options(), a,
-          config.maxOutputBytesPerBatch()));
+      session =
+          new ExchangeSession(
+              module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
+              config.exchangeMemoryLimit(),
+              config.outputBudgetBytes(),
+              watch);
+      session.run(
+          allocator,
+          reader,
+          listener,
+          a ->
+              new GuestStep(
+                  module.instantiate(engine, limits, budget),
+                  budget,
+                  function,
+                  req.options(),
+                  a,
+                  config.maxOutputBytesPerBatch()));
     } catch (Throwable t) {
       // A stopped session fails wherever it was interrupted: the stop says why.
       Throwable cause = watch.stopCause() != null ? watch.stopCause() : t;
@@ -267,8 +308,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         // Flight closes the input stream when the client cancels, so whatever the session was
         // doing may fail in any way: that is the cancellation, not an error to report.
         LOG.debug("exchange cancelled by the client", t);
-        listener.error(ErrorMapping.toFlight(
-            new WasmFlightException.Cancelled("the client cancelled the exchange")));
+        listener.error(
+            ErrorMapping.toFlight(
+                new WasmFlightException.Cancelled("the client cancelled the exchange")));
         FlightStreams.releaseLateLoads(reader);
         return;
       }

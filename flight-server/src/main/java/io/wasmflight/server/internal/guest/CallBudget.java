@@ -8,26 +8,28 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * CPU-time limits of one instance's guest calls: a deadline per call and, optionally, one for
- * the whole session. When a deadline passes, a shared watchdog thread marks the budget expired
- * and interrupts the calling thread: compiled code checks interruption at backward jumps and
- * calls; the interpreter, which does not check inside {@code loop ... br_if}, polls
- * {@link #expired()} from an execution listener. The interrupt is always cleared before the
- * calling thread goes back to Flight.
+ * CPU-time limits of one instance's guest calls: a deadline per call and, optionally, one for the
+ * whole session. When a deadline passes, a shared watchdog thread marks the budget expired and
+ * interrupts the calling thread: compiled code checks interruption at backward jumps and calls; the
+ * interpreter, which does not check inside {@code loop ... br_if}, polls {@link #expired()} from an
+ * execution listener. The interrupt is always cleared before the calling thread goes back to
+ * Flight.
  */
 public final class CallBudget {
   /**
-   * Cancelled alarms are removed at once, or every call would leave one queued until its
-   * deadline.
+   * Cancelled alarms are removed at once, or every call would leave one queued until its deadline.
    */
   private static final ScheduledExecutorService WATCHDOG = watchdog();
 
   private static ScheduledExecutorService watchdog() {
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "wasm-flight-watchdog");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "wasm-flight-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
     pool.setRemoveOnCancelPolicy(true);
     return pool;
   }
@@ -36,8 +38,10 @@ public final class CallBudget {
   private final long sessionNanos;
   private final long sessionDeadline;
   private volatile boolean expired;
+
   /** Set when the session is stopped from outside (cancel, stall, session time): final. */
   private volatile WasmFlightException aborted;
+
   private boolean sessionLimitHit;
   private Thread caller;
   private boolean inCall;
@@ -50,8 +54,8 @@ public final class CallBudget {
 
   /**
    * @param call limit of one call (per batch)
-   * @param session limit of all calls and host work of the session, or {@link Duration#ZERO}
-   *     for none; counted from now
+   * @param session limit of all calls and host work of the session, or {@link Duration#ZERO} for
+   *     none; counted from now
    */
   public CallBudget(Duration call, Duration session) {
     this.callNanos = call.toNanos();
@@ -138,9 +142,9 @@ public final class CallBudget {
 
   /**
    * Starts a group of calls that share one call limit: the calls for one input batch of a table
-   * function (continuations after {@code WF_MORE} included), or a whole {@code finish}. The
-   * group's time is the wall-clock time since it started — guest calls and the host's work on
-   * their output — less the time spent waiting for the client to read ({@link #notCounted}).
+   * function (continuations after {@code WF_MORE} included), or a whole {@code finish}. The group's
+   * time is the wall-clock time since it started — guest calls and the host's work on their output
+   * — less the time spent waiting for the client to read ({@link #notCounted}).
    */
   public void startGroup() {
     groupStart = System.nanoTime();
@@ -167,13 +171,21 @@ public final class CallBudget {
       return aborted;
     }
     return sessionLimitHit
-        ? new WasmFlightException.TimedOut("the session ran past its time limit of "
-            + sessionNanos / 1_000_000 + " ms; the guest was stopped")
+        ? new WasmFlightException.TimedOut(
+            "the session ran past its time limit of "
+                + sessionNanos / 1_000_000
+                + " ms; the guest was stopped")
         : groupLimitHit
-        ? new WasmFlightException.TimedOut("the function's work on one batch (its calls and "
-            + "their output, continuations after WF_MORE included) ran past the call time limit "
-            + "of " + callNanos / 1_000_000 + " ms; the guest was stopped")
-        : new WasmFlightException.TimedOut("a call ran past its time limit of "
-            + callNanos / 1_000_000 + " ms; the guest was stopped");
+            ? new WasmFlightException.TimedOut(
+                "the function's work on one batch (its calls and "
+                    + "their output, continuations after WF_MORE included) ran past the call time "
+                    + "limit "
+                    + "of "
+                    + callNanos / 1_000_000
+                    + " ms; the guest was stopped")
+            : new WasmFlightException.TimedOut(
+                "a call ran past its time limit of "
+                    + callNanos / 1_000_000
+                    + " ms; the guest was stopped");
   }
 }

@@ -16,15 +16,15 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A guest linear memory backed by one contiguous {@code byte[]} whose length is exactly the
- * memory size. Chicory's own memories are paged (64 KiB chunks), which makes compiled kernels
- * several times slower; here every access is one array access whose JVM bounds check doubles as
- * the Wasm bounds check, turned into a trap ({@link WasmRuntimeException}) on failure.
+ * A guest linear memory backed by one contiguous {@code byte[]} whose length is exactly the memory
+ * size. Chicory's own memories are paged (64 KiB chunks), which makes compiled kernels several
+ * times slower; here every access is one array access whose JVM bounds check doubles as the Wasm
+ * bounds check, turned into a trap ({@link WasmRuntimeException}) on failure.
  *
  * <p>{@code memory.grow} replaces the array (copying); the host must therefore call {@link
- * #array()} again after every guest call. Not thread-safe and not shareable: one per instance.
- * This is the only {@link Memory} implementation the server uses, so the compiled code's call
- * sites stay monomorphic.
+ * #array()} again after every guest call. Not thread-safe and not shareable: one per instance. This
+ * is the only {@link Memory} implementation the server uses, so the compiled code's call sites stay
+ * monomorphic.
  */
 public final class FlatMemory implements Memory {
   private static final VarHandle SHORT =
@@ -185,8 +185,8 @@ public final class FlatMemory implements Memory {
           continue;
         }
         int offset =
-            (int) ConstantEvaluators.computeConstantValue(
-                instance, segment.offsetInstructions())[0];
+            (int)
+                ConstantEvaluators.computeConstantValue(instance, segment.offsetInstructions())[0];
         byte[] data = segment.data();
         if (offset < 0 || (long) offset + data.length > bytes.length) {
           throw new UninstantiableException("out of bounds memory access: data segment");

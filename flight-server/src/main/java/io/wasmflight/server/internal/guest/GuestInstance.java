@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * One instance of a guest module with the ABI 1.x exports resolved. Every call into the guest goes
- * through {@link #invoke}, the one place where traps become {@link WasmFlightException}s. After
- * any exception the instance must be dropped, never called again.
+ * through {@link #invoke}, the one place where traps become {@link WasmFlightException}s. After any
+ * exception the instance must be dropped, never called again.
  *
  * <p>Not thread-safe: one per session.
  */
@@ -39,14 +39,17 @@ public final class GuestInstance {
   }
 
   /**
-   * Instantiates a module (running its start function) under a time budget that then covers
-   * every call into the instance.
+   * Instantiates a module (running its start function) under a time budget that then covers every
+   * call into the instance.
    *
    * @param machineFactory the compiled machine factory, or null for the interpreter
    * @param capPages the most memory pages this instance may use
    */
-  public static GuestInstance instantiate(WasmModule module,
-      Function<Instance, Machine> machineFactory, int capPages, CallBudget budget) {
+  public static GuestInstance instantiate(
+      WasmModule module,
+      Function<Instance, Machine> machineFactory,
+      int capPages,
+      CallBudget budget) {
     FlatMemory[] created = new FlatMemory[1];
     Instance.Builder builder =
         Instance.builder(module)
@@ -59,11 +62,12 @@ public final class GuestInstance {
       builder.withMachineFactory(machineFactory);
     } else {
       // The interpreter does not check for interruption inside loop/br_if: poll the budget.
-      builder.withUnsafeExecutionListener((instruction, stack) -> {
-        if (budget.expired()) {
-          throw new ChicoryInterruptedException("time limit");
-        }
-      });
+      builder.withUnsafeExecutionListener(
+          (instruction, stack) -> {
+            if (budget.expired()) {
+              throw new ChicoryInterruptedException("time limit");
+            }
+          });
     }
     Instance instance;
     budget.begin();
@@ -75,8 +79,7 @@ public final class GuestInstance {
       if (budget.expired()) {
         throw budget.timedOut();
       }
-      throw new WasmFlightException.GuestTrap(
-          "instantiation failed: " + describe(e), e);
+      throw new WasmFlightException.GuestTrap("instantiation failed: " + describe(e), e);
     } catch (StackOverflowError e) {
       throw new WasmFlightException.GuestTrap("instantiation failed: call stack exhausted", e);
     } finally {
@@ -134,8 +137,8 @@ public final class GuestInstance {
   }
 
   /**
-   * After a trap, the guest's own account of it (a Rust panic message, recorded by the SDK's
-   * panic hook): one call of the {@code wf_last_error} getter, capped at 100 ms, its result
+   * After a trap, the guest's own account of it (a Rust panic message, recorded by the SDK's panic
+   * hook): one call of the {@code wf_last_error} getter, capped at 100 ms, its result
    * bounds-checked like any guest output. The instance is never used for anything else again.
    */
   private String guestSays() {
@@ -154,7 +157,8 @@ public final class GuestInstance {
       return "";
     }
     return " (the guest said: "
-        + new String(memory.array(), (int) ptr, (int) len, StandardCharsets.UTF_8).strip() + ")";
+        + new String(memory.array(), (int) ptr, (int) len, StandardCharsets.UTF_8).strip()
+        + ")";
   }
 
   private static String describe(Exception e) {
@@ -181,15 +185,23 @@ public final class GuestInstance {
     if (ptr == 0) {
       if (memory.growRefusedByCap()) {
         throw new WasmFlightException.LimitExceeded(
-            "guest memory limit of " + memory.maximumPages() + " pages reached while the host "
-                + "allocated " + size + " bytes for the input");
+            "guest memory limit of "
+                + memory.maximumPages()
+                + " pages reached while the host "
+                + "allocated "
+                + size
+                + " bytes for the input");
       }
       throw new WasmFlightException.GuestOutOfMemory(
           "wf_alloc(" + size + ", " + align + ") returned null");
     }
     if (!memory.inBounds(Integer.toUnsignedLong(ptr), size) || (ptr & (align - 1)) != 0) {
       throw new WasmFlightException.AbiViolation(
-          "wf_alloc(" + size + ", " + align + ") returned an invalid pointer "
+          "wf_alloc("
+              + size
+              + ", "
+              + align
+              + ") returned an invalid pointer "
               + Integer.toUnsignedString(ptr));
     }
     return ptr;
@@ -209,9 +221,12 @@ public final class GuestInstance {
     int schemaRelease = memory.readInt(schemaPtr + AbiV1.Schema.RELEASE);
     int arrayRelease = memory.readInt(arrayPtr + AbiV1.Array.RELEASE);
     if (schemaRelease != 0 || arrayRelease != 0) {
-      throw new WasmFlightException.AbiViolation("wf_release left release non-zero (ArrowSchema "
-          + Integer.toUnsignedString(schemaRelease) + ", ArrowArray "
-          + Integer.toUnsignedString(arrayRelease) + "); it must set both to 0");
+      throw new WasmFlightException.AbiViolation(
+          "wf_release left release non-zero (ArrowSchema "
+              + Integer.toUnsignedString(schemaRelease)
+              + ", ArrowArray "
+              + Integer.toUnsignedString(arrayRelease)
+              + "); it must set both to 0");
     }
   }
 

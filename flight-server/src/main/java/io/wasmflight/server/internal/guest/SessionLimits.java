@@ -11,22 +11,25 @@ import java.util.Set;
 /**
  * The limits of one session: the server's, lowered by what the exchange's descriptor asks for
  * ({@code "limits": {"max_memory_pages", "call_timeout_ms", "session_timeout_ms",
- * "stall_timeout_ms"}}). Asking for more than the server allows is refused, never silently
- * clamped.
+ * "stall_timeout_ms"}}). Asking for more than the server allows is refused, never silently clamped.
  *
  * @param sessionTimeout the whole session's wall-clock limit, {@link Duration#ZERO} for none
  * @param stallTimeout how long the session waits on a client that neither writes nor reads
  */
-public record SessionLimits(int memoryPages, Duration callTimeout, Duration sessionTimeout,
-    Duration stallTimeout) {
+public record SessionLimits(
+    int memoryPages, Duration callTimeout, Duration sessionTimeout, Duration stallTimeout) {
   private static final Set<String> KEYS =
       Set.of("max_memory_pages", "call_timeout_ms", "session_timeout_ms", "stall_timeout_ms");
+
   /** No time limit may ask for more than a year: every accepted value then fits in nanoseconds. */
   static final long MAX_MILLIS = 365L * 24 * 3600 * 1000;
 
   public static SessionLimits of(ServerConfig config) {
-    return new SessionLimits(config.maxMemoryPages(), config.callTimeout(),
-        config.sessionTimeout(), config.stallTimeout());
+    return new SessionLimits(
+        config.maxMemoryPages(),
+        config.callTimeout(),
+        config.sessionTimeout(),
+        config.stallTimeout());
   }
 
   /** The server's limits lowered by {@code asked} (the descriptor's "limits" object, or null). */
@@ -41,9 +44,11 @@ public record SessionLimits(int memoryPages, Duration callTimeout, Duration sess
     for (Iterator<String> it = asked.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!KEYS.contains(key)) {
-        throw bad("'limits' has unknown field '" + key
-            + "'; allowed: call_timeout_ms, max_memory_pages, session_timeout_ms, "
-            + "stall_timeout_ms");
+        throw bad(
+            "'limits' has unknown field '"
+                + key
+                + "'; allowed: call_timeout_ms, max_memory_pages, session_timeout_ms, "
+                + "stall_timeout_ms");
       }
     }
     ObjectNode o = (ObjectNode) asked;
@@ -52,11 +57,12 @@ public record SessionLimits(int memoryPages, Duration callTimeout, Duration sess
     long serverSession = server.sessionTimeout().toMillis(); // 0 = no limit
     Duration session = server.sessionTimeout();
     if (o.has("session_timeout_ms")) {
-      session = Duration.ofMillis(lower(o, "session_timeout_ms",
-          serverSession == 0 ? MAX_MILLIS : serverSession));
+      session =
+          Duration.ofMillis(
+              lower(o, "session_timeout_ms", serverSession == 0 ? MAX_MILLIS : serverSession));
     }
-    Duration stall = Duration.ofMillis(lower(o, "stall_timeout_ms",
-        server.stallTimeout().toMillis()));
+    Duration stall =
+        Duration.ofMillis(lower(o, "stall_timeout_ms", server.stallTimeout().toMillis()));
     return new SessionLimits(pages, call, session, stall);
   }
 
@@ -69,12 +75,25 @@ public record SessionLimits(int memoryPages, Duration callTimeout, Duration sess
       throw bad("'limits." + key + "' must be a positive integer, got " + v);
     }
     if (v.asLong() > serverMax && serverMax == MAX_MILLIS) {
-      throw bad("'limits." + key + "' asks for " + v.asLong() + " ms; the largest accepted "
-          + "value is " + MAX_MILLIS + " (a year)");
+      throw bad(
+          "'limits."
+              + key
+              + "' asks for "
+              + v.asLong()
+              + " ms; the largest accepted "
+              + "value is "
+              + MAX_MILLIS
+              + " (a year)");
     }
     if (v.asLong() > serverMax) {
-      throw bad("'limits." + key + "' asks for " + v.asLong() + ", more than the server allows ("
-          + serverMax + ")");
+      throw bad(
+          "'limits."
+              + key
+              + "' asks for "
+              + v.asLong()
+              + ", more than the server allows ("
+              + serverMax
+              + ")");
     }
     return v.asLong();
   }

@@ -24,8 +24,14 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * @param finish (1.2) the export called at the end of the input, or null
  * @param rowIndex (1.2, table) the output column holding each row's input row index, or null
  */
-public record FunctionSpec(String name, Kind kind, String export, String init, Schema output,
-    String finish, String rowIndex) {
+public record FunctionSpec(
+    String name,
+    Kind kind,
+    String export,
+    String init,
+    Schema output,
+    String finish,
+    String rowIndex) {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   /** Function kinds (abi-v1.md section 6): map since 1.0, the others since 1.2. */
@@ -46,8 +52,8 @@ public record FunctionSpec(String name, Kind kind, String export, String init, S
     try {
       root = Json.MAPPER.readTree(json);
     } catch (java.io.IOException e) {
-      throw rejected("wf_catalog is not valid JSON: "
-          + e.getMessage().lines().findFirst().orElse(""));
+      throw rejected(
+          "wf_catalog is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
     }
     if (root == null || !root.isObject() || !root.path("functions").isArray()) {
       throw rejected("wf_catalog must be a JSON object with a 'functions' array");
@@ -80,24 +86,36 @@ public record FunctionSpec(String name, Kind kind, String export, String init, S
     try {
       kind = Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw rejected("function '" + name + "' has unknown kind '" + kindText
-          + "' (known kinds: map, filter, table, aggregate)");
+      throw rejected(
+          "function '"
+              + name
+              + "' has unknown kind '"
+              + kindText
+              + "' (known kinds: map, filter, table, aggregate)");
     }
     String export = text(f, "export", true);
     String init = text(f, "init", false);
     String finish = text(f, "finish", false);
     String rowIndex = text(f, "row_index", false);
     if (kind == Kind.AGGREGATE && finish == null) {
-      throw rejected("function '" + name + "' is an aggregate without 'finish': an aggregate "
-          + "emits its result from finish");
+      throw rejected(
+          "function '"
+              + name
+              + "' is an aggregate without 'finish': an aggregate "
+              + "emits its result from finish");
     }
     if (finish != null && kind != Kind.AGGREGATE && kind != Kind.TABLE) {
-      throw rejected("function '" + name + "' is of kind '" + kind.wireName() + "', which takes "
-          + "no 'finish' (only table and aggregate functions do)");
+      throw rejected(
+          "function '"
+              + name
+              + "' is of kind '"
+              + kind.wireName()
+              + "', which takes "
+              + "no 'finish' (only table and aggregate functions do)");
     }
     if (rowIndex != null && (kind != Kind.TABLE || finish != null)) {
-      throw rejected("function '" + name + "': 'row_index' is for table functions without "
-          + "'finish'");
+      throw rejected(
+          "function '" + name + "': 'row_index' is for table functions without " + "'finish'");
     }
     Schema output = null;
     JsonNode outputNode = f.get("output");
@@ -105,13 +123,21 @@ public record FunctionSpec(String name, Kind kind, String export, String init, S
       output = parseOutput(name, outputNode);
     }
     if (kind == Kind.FILTER && output != null) {
-      throw rejected("function '" + name + "' is a filter with an 'output': a filter's output is "
-          + "the input rows it keeps, in the input's schema");
+      throw rejected(
+          "function '"
+              + name
+              + "' is a filter with an 'output': a filter's output is "
+              + "the input rows it keeps, in the input's schema");
     }
-    if (rowIndex != null && output != null
+    if (rowIndex != null
+        && output != null
         && !output.getFields().stream().anyMatch(x -> x.getName().equals(rowIndex))) {
-      throw rejected("function '" + name + "': 'row_index' names column '" + rowIndex
-          + "', which the declared output does not have");
+      throw rejected(
+          "function '"
+              + name
+              + "': 'row_index' names column '"
+              + rowIndex
+              + "', which the declared output does not have");
     }
     return new FunctionSpec(name, kind, export, init, output, finish, rowIndex);
   }
@@ -136,13 +162,26 @@ public record FunctionSpec(String name, Kind kind, String export, String init, S
       try {
         type = CDataFormat.parse(format, 0);
       } catch (CDataFormat.UnsupportedFormat e) {
-        throw rejected("function '" + fn + "': output field '" + fieldName + "' has format '"
-            + format + "': " + e.getMessage());
+        throw rejected(
+            "function '"
+                + fn
+                + "': output field '"
+                + fieldName
+                + "' has format '"
+                + format
+                + "': "
+                + e.getMessage());
       }
       if (type.childCount() != 0) {
-        throw rejected("function '" + fn + "': output field '" + fieldName + "' has format '"
-            + format + "', which needs children; a catalog declares only types without "
-            + "children (leave 'output' out when the output is nested)");
+        throw rejected(
+            "function '"
+                + fn
+                + "': output field '"
+                + fieldName
+                + "' has format '"
+                + format
+                + "', which needs children; a catalog declares only types without "
+                + "children (leave 'output' out when the output is nested)");
       }
       JsonNode nullable = f.get("nullable");
       boolean isNullable = nullable == null || nullable.asBoolean(true);

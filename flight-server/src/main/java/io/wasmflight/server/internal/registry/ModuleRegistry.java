@@ -32,6 +32,7 @@ public final class ModuleRegistry {
   private final Path dir;
   private final ServerConfig config;
   private final ConcurrentHashMap<String, RegisteredModule> modules = new ConcurrentHashMap<>();
+
   /** Native functions by {@code module/function}. */
   private final ConcurrentHashMap<String, NativeEntry> natives = new ConcurrentHashMap<>();
 
@@ -73,8 +74,8 @@ public final class ModuleRegistry {
   public synchronized Registered register(String name, byte[] wasm) {
     checkName(name);
     if (wasm.length > config.maxModuleBytes()) {
-      throw new WasmFlightException.LimitExceeded("module is " + wasm.length
-          + " bytes; the limit is " + config.maxModuleBytes());
+      throw new WasmFlightException.LimitExceeded(
+          "module is " + wasm.length + " bytes; the limit is " + config.maxModuleBytes());
     }
     RegisteredModule existing = modules.get(name);
     if (existing != null && existing.sha256().equals(RegisteredModule.sha256(wasm))) {
@@ -139,8 +140,10 @@ public final class ModuleRegistry {
 
   static void checkName(String name) {
     if (!NAME.matcher(name).matches()) {
-      throw new WasmFlightException.BadRequest("invalid module name '" + name
-          + "': use 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)");
+      throw new WasmFlightException.BadRequest(
+          "invalid module name '"
+              + name
+              + "': use 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)");
     }
   }
 
@@ -151,8 +154,8 @@ public final class ModuleRegistry {
       try {
         Files.write(tmp, wasm);
         try {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING,
-              StandardCopyOption.ATOMIC_MOVE);
+          Files.move(
+              tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }

@@ -42,8 +42,8 @@ import java.util.function.Function;
  */
 public final class RegisteredModule {
   private static final FunctionType MAP_TYPE =
-      FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32),
-          List.of(ValType.I32));
+      FunctionType.of(
+          List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32), List.of(ValType.I32));
   private static final FunctionType UPDATE_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
   private static final FunctionType FINISH_TYPE =
@@ -61,8 +61,14 @@ public final class RegisteredModule {
   private final long compileMillis;
   private final int abiVersion;
 
-  private RegisteredModule(String name, String sha256, int sizeBytes, WasmModule module,
-      Function<Instance, Machine> compiled, List<FunctionSpec> functions, long compileMillis,
+  private RegisteredModule(
+      String name,
+      String sha256,
+      int sizeBytes,
+      WasmModule module,
+      Function<Instance, Machine> compiled,
+      List<FunctionSpec> functions,
+      long compileMillis,
       int abiVersion) {
     this.name = name;
     this.sha256 = sha256;
@@ -94,14 +100,19 @@ public final class RegisteredModule {
         return f;
       }
     }
-    throw new WasmFlightException.NotFound("module '" + name + "' has no function '" + fn
-        + "'; it has: " + String.join(", ", functions.stream().map(FunctionSpec::name).toList()));
+    throw new WasmFlightException.NotFound(
+        "module '"
+            + name
+            + "' has no function '"
+            + fn
+            + "'; it has: "
+            + String.join(", ", functions.stream().map(FunctionSpec::name).toList()));
   }
 
   /** A fresh, independent instance for one session, within its limits. */
   public GuestInstance instantiate(Engine engine, SessionLimits limits, CallBudget budget) {
-    return GuestInstance.instantiate(module, engine == Engine.AOT ? compiled : null,
-        limits.memoryPages(), budget);
+    return GuestInstance.instantiate(
+        module, engine == Engine.AOT ? compiled : null, limits.memoryPages(), budget);
   }
 
   static String sha256(byte[] bytes) {
@@ -113,8 +124,8 @@ public final class RegisteredModule {
   }
 
   /**
-   * Parses, validates (abi-v1.md section 3, in order), compiles and probes a module. Every
-   * failure is a {@link WasmFlightException.ModuleRejected} with the reason.
+   * Parses, validates (abi-v1.md section 3, in order), compiles and probes a module. Every failure
+   * is a {@link WasmFlightException.ModuleRejected} with the reason.
    */
   static RegisteredModule load(String name, byte[] wasm, ServerConfig config) {
     WasmModule module;
@@ -126,27 +137,53 @@ public final class RegisteredModule {
     }
     if (module.importSection().importCount() > 0) {
       Import first = module.importSection().getImport(0);
-      throw new WasmFlightException.ModuleRejected("module imports " + first.module() + "."
-          + first.name() + "; ABI 1.0 modules must have no imports");
+      throw new WasmFlightException.ModuleRejected(
+          "module imports "
+              + first.module()
+              + "."
+              + first.name()
+              + "; ABI 1.0 modules must have no imports");
     }
     int memories = module.memorySection().map(m -> m.memoryCount()).orElse(0);
     if (memories != 1) {
       // With two, the host would write into one memory and the guest read another.
-      throw new WasmFlightException.ModuleRejected("a module must have exactly one memory, "
-          + "exported as '" + AbiV1.MEMORY + "'; this one has " + memories);
+      throw new WasmFlightException.ModuleRejected(
+          "a module must have exactly one memory, "
+              + "exported as '"
+              + AbiV1.MEMORY
+              + "'; this one has "
+              + memories);
     }
     requireExport(module, AbiV1.MEMORY, ExternalType.MEMORY, null);
-    requireExport(module, AbiV1.ABI_VERSION, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.ABI_VERSION,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(), List.of(ValType.I32)));
-    requireExport(module, AbiV1.ALLOC, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.ALLOC,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32)));
-    requireExport(module, AbiV1.FREE, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.FREE,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(ValType.I32, ValType.I32, ValType.I32), List.of()));
-    requireExport(module, AbiV1.CATALOG, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.CATALOG,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(), List.of(ValType.I64)));
-    requireExport(module, AbiV1.LAST_ERROR, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.LAST_ERROR,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(), List.of(ValType.I64)));
-    requireExport(module, AbiV1.RELEASE, ExternalType.FUNCTION,
+    requireExport(
+        module,
+        AbiV1.RELEASE,
+        ExternalType.FUNCTION,
         FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()));
 
     long t0 = System.nanoTime();
@@ -155,9 +192,11 @@ public final class RegisteredModule {
 
     GuestInstance probe;
     try {
-      probe = GuestInstance.instantiate(module, compiled, config.maxMemoryPages(),
-          SessionLimits.of(config).budget());
-    } catch (WasmFlightException.GuestTrap | WasmFlightException.LimitExceeded
+      probe =
+          GuestInstance.instantiate(
+              module, compiled, config.maxMemoryPages(), SessionLimits.of(config).budget());
+    } catch (WasmFlightException.GuestTrap
+        | WasmFlightException.LimitExceeded
         | WasmFlightException.TimedOut e) {
       throw new WasmFlightException.ModuleRejected(
           "instantiation failed (start function or memory): " + e.detail(), e);
@@ -169,11 +208,19 @@ public final class RegisteredModule {
       int major = version >>> 16;
       int minor = version & 0xFFFF;
       if (major != AbiV1.MAJOR || minor > AbiV1.MINOR) {
-        throw new WasmFlightException.ModuleRejected("module reports ABI " + major + "." + minor
-            + "; this server speaks ABI " + AbiV1.MAJOR + "." + AbiV1.MINOR);
+        throw new WasmFlightException.ModuleRejected(
+            "module reports ABI "
+                + major
+                + "."
+                + minor
+                + "; this server speaks ABI "
+                + AbiV1.MAJOR
+                + "."
+                + AbiV1.MINOR);
       }
       catalog = probe.catalogJson();
-    } catch (WasmFlightException.GuestTrap | WasmFlightException.AbiViolation
+    } catch (WasmFlightException.GuestTrap
+        | WasmFlightException.AbiViolation
         | WasmFlightException.TimedOut e) {
       throw new WasmFlightException.ModuleRejected(
           "reading the ABI version and catalog failed: " + e.getMessage(), e);
@@ -182,12 +229,21 @@ public final class RegisteredModule {
     for (FunctionSpec f : functions) {
       int minor = version & 0xFFFF;
       if (f.requiredMinor() > minor) {
-        throw new WasmFlightException.ModuleRejected("function '" + f.name() + "' is of kind '"
-            + f.kind().wireName() + "', which needs ABI 1." + f.requiredMinor()
-            + "; the module reports ABI 1." + minor
-            + " (rebuild it with a newer guest SDK)");
+        throw new WasmFlightException.ModuleRejected(
+            "function '"
+                + f.name()
+                + "' is of kind '"
+                + f.kind().wireName()
+                + "', which needs ABI 1."
+                + f.requiredMinor()
+                + "; the module reports ABI 1."
+                + minor
+                + " (rebuild it with a newer guest SDK)");
       }
-      requireExport(module, f.export(), ExternalType.FUNCTION,
+      requireExport(
+          module,
+          f.export(),
+          ExternalType.FUNCTION,
           f.kind() == FunctionSpec.Kind.AGGREGATE ? UPDATE_TYPE : MAP_TYPE);
       if (f.init() != null) {
         requireExport(module, f.init(), ExternalType.FUNCTION, INIT_TYPE);
@@ -196,8 +252,8 @@ public final class RegisteredModule {
         requireExport(module, f.finish(), ExternalType.FUNCTION, FINISH_TYPE);
       }
     }
-    return new RegisteredModule(name, sha256(wasm), wasm.length, module, compiled, functions,
-        compileMillis, version);
+    return new RegisteredModule(
+        name, sha256(wasm), wasm.length, module, compiled, functions, compileMillis, version);
   }
 
   /**
@@ -206,32 +262,36 @@ public final class RegisteredModule {
    * discarded (the module size limit bounds how long that can be).
    */
   private static Function<Instance, Machine> compile(WasmModule module, Duration timeout) {
-    CompletableFuture<Function<Instance, Machine>> future = CompletableFuture.supplyAsync(
-        () -> MachineFactoryCompiler.builder(module)
-            .withInterpreterFallback(InterpreterFallback.SILENT)
-            .compile(),
-        COMPILER);
+    CompletableFuture<Function<Instance, Machine>> future =
+        CompletableFuture.supplyAsync(
+            () ->
+                MachineFactoryCompiler.builder(module)
+                    .withInterpreterFallback(InterpreterFallback.SILENT)
+                    .compile(),
+            COMPILER);
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw new WasmFlightException.LimitExceeded("compilation took longer than "
-          + timeout.toMillis() + " ms (the compile time limit)");
+      throw new WasmFlightException.LimitExceeded(
+          "compilation took longer than " + timeout.toMillis() + " ms (the compile time limit)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new WasmFlightException.Cancelled("interrupted while compiling");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw new WasmFlightException.ModuleRejected("compilation failed: " + cause.getMessage(),
-          cause);
+      throw new WasmFlightException.ModuleRejected(
+          "compilation failed: " + cause.getMessage(), cause);
     }
   }
 
-  private static final ExecutorService COMPILER = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "wasm-flight-compiler");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService COMPILER =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "wasm-flight-compiler");
+            t.setDaemon(true);
+            return t;
+          });
 
   private static void requireExport(
       WasmModule module, String exportName, ExternalType kind, FunctionType type) {
@@ -244,19 +304,19 @@ public final class RegisteredModule {
       }
     }
     if (found == null) {
-      throw new WasmFlightException.ModuleRejected("missing required export '" + exportName
-          + "' (see proto-docs/abi-v1.md section 3)");
+      throw new WasmFlightException.ModuleRejected(
+          "missing required export '" + exportName + "' (see proto-docs/abi-v1.md section 3)");
     }
     if (found.exportType() != kind) {
-      throw new WasmFlightException.ModuleRejected("export '" + exportName + "' is a "
-          + found.exportType() + ", expected a " + kind);
+      throw new WasmFlightException.ModuleRejected(
+          "export '" + exportName + "' is a " + found.exportType() + ", expected a " + kind);
     }
     if (type != null) {
       FunctionType actual =
           module.functionSection().getFunctionType(found.index(), module.typeSection());
       if (!actual.equals(type)) {
-        throw new WasmFlightException.ModuleRejected("export '" + exportName + "' has signature "
-            + actual + ", expected " + type);
+        throw new WasmFlightException.ModuleRejected(
+            "export '" + exportName + "' has signature " + actual + ", expected " + type);
       }
     }
   }

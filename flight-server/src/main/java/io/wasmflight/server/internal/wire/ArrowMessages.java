@@ -8,8 +8,8 @@ import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
 
 /**
  * Reads Flight's package-private {@code ArrowMessage} (one parsed FlightData) through its public
- * methods. {@link #AVAILABLE} is false when this Arrow version does not have them; the input
- * guard then checks nothing and Flight behaves as it would without it.
+ * methods. {@link #AVAILABLE} is false when this Arrow version does not have them; the input guard
+ * then checks nothing and Flight behaves as it would without it.
  */
 final class ArrowMessages {
   private static final Class<?> TYPE;
@@ -32,8 +32,8 @@ final class ArrowMessages {
         x.setAccessible(true);
       }
     } catch (ReflectiveOperationException | RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(ArrowMessages.class).warn(
-          "cannot check Flight input messages with this Arrow version: {}", e.toString());
+      org.slf4j.LoggerFactory.getLogger(ArrowMessages.class)
+          .warn("cannot check Flight input messages with this Arrow version: {}", e.toString());
       type = null;
     }
     TYPE = type;

@@ -1,7 +1,7 @@
 package io.wasmflight.server.internal.wire;
 
-import io.wasmflight.server.internal.abi.CDataFormat.Buf;
 import io.wasmflight.server.internal.abi.CDataFormat;
+import io.wasmflight.server.internal.abi.CDataFormat.Buf;
 import io.wasmflight.server.internal.wire.InputCheck.Col;
 import io.wasmflight.server.internal.wire.InputCheck.Refused;
 import java.nio.ByteBuffer;
@@ -16,14 +16,15 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
  * One record batch header checked against its body and the stream's layout, the way Arrow Java's
  * {@code VectorLoader} will consume it (field nodes and buffers in depth-first order, variadic
  * buffer counts per view column): every length in range, every buffer inside the body and large
- * enough for the rows it claims, offsets non-decreasing and inside what they address, child
- * lengths covering what their parents use, union type ids declared, list views and views inside
- * their targets, run ends increasing, dictionary indices inside the current dictionary. Arrow
- * Java allocates to make up for what is missing (a short buffer is reallocated to the claimed
- * size); what is checked here bounds that to what the body itself holds.
+ * enough for the rows it claims, offsets non-decreasing and inside what they address, child lengths
+ * covering what their parents use, union type ids declared, list views and views inside their
+ * targets, run ends increasing, dictionary indices inside the current dictionary. Arrow Java
+ * allocates to make up for what is missing (a short buffer is reallocated to the claimed size);
+ * what is checked here bounds that to what the body itself holds.
  */
 final class BatchWalk {
   private static final long MAX_LENGTH = Integer.MAX_VALUE;
+
   /** Omitted validity bitmaps Arrow Java may allocate beyond the body's size, per batch. */
   private static final long IMPLICIT_VALIDITY_SLACK = 1 << 20;
 
@@ -44,23 +45,34 @@ final class BatchWalk {
   /** What one column consumed: its node and its first buffer. */
   private record Seen(int node, int firstBuffer) {}
 
-  private BatchWalk(String subject, RecordBatch batch, int headerBytes, ArrowBuf body,
-      Map<Long, Long> dictionaryLengths) throws Refused {
+  private BatchWalk(
+      String subject,
+      RecordBatch batch,
+      int headerBytes,
+      ArrowBuf body,
+      Map<Long, Long> dictionaryLengths)
+      throws Refused {
     this.subject = subject;
     this.body = body;
     this.bodySize = body == null ? 0 : body.capacity();
     this.dictionaryLengths = dictionaryLengths;
     try {
       if (batch.compression() != null) {
-        throw problem("its body is compressed (" + CompressionType.name(
-            batch.compression().codec()) + "); send uncompressed batches");
+        throw problem(
+            "its body is compressed ("
+                + CompressionType.name(batch.compression().codec())
+                + "); send uncompressed batches");
       }
       // Each entry takes at least 8 bytes of the header: bound the arrays before allocating.
       int nodes = batch.nodesLength();
       int buffers = batch.buffersLength();
       int counts = batch.variadicBufferCountsLength();
-      if (nodes < 0 || buffers < 0 || counts < 0 || nodes > headerBytes / 8
-          || buffers > headerBytes / 8 || counts > headerBytes / 8) {
+      if (nodes < 0
+          || buffers < 0
+          || counts < 0
+          || nodes > headerBytes / 8
+          || buffers > headerBytes / 8
+          || counts > headerBytes / 8) {
         throw problem("its header is not a valid flatbuffer (vector lengths past its end)");
       }
       nodeLength = new long[nodes];
@@ -82,8 +94,8 @@ final class BatchWalk {
         variadic[i] = batch.variadicBufferCounts(i);
       }
     } catch (RuntimeException e) {
-      throw problem("its header is not a valid flatbuffer (" + e.getClass().getSimpleName()
-          + " reading it)");
+      throw problem(
+          "its header is not a valid flatbuffer (" + e.getClass().getSimpleName() + " reading it)");
     }
   }
 
@@ -92,8 +104,15 @@ final class BatchWalk {
    *
    * @return the batch's row count
    */
-  static long check(String subject, RecordBatch batch, long declaredBody, int headerBytes,
-      ArrowBuf body, Col[] columns, Map<Long, Long> dictionaryLengths) throws Refused {
+  static long check(
+      String subject,
+      RecordBatch batch,
+      long declaredBody,
+      int headerBytes,
+      ArrowBuf body,
+      Col[] columns,
+      Map<Long, Long> dictionaryLengths)
+      throws Refused {
     BatchWalk w = new BatchWalk(subject, batch, headerBytes, body, dictionaryLengths);
     long length;
     try {
@@ -108,25 +127,44 @@ final class BatchWalk {
       throw w.problem("length " + length + " is above 2^31 - 1 rows");
     }
     if (declaredBody > w.bodySize) {
-      throw w.problem("its header says the body has " + declaredBody + " bytes; it has "
-          + w.bodySize);
+      throw w.problem(
+          "its header says the body has " + declaredBody + " bytes; it has " + w.bodySize);
     }
     for (int i = 0; i < w.bufOffset.length; i++) {
       long off = w.bufOffset[i];
       long len = w.bufLength[i];
       if (off < 0 || len < 0 || off > w.bodySize || len > w.bodySize - off) {
-        throw w.problem("buffer " + i + " (bytes " + off + ".." + (off + len)
-            + ") lies outside the " + w.bodySize + "-byte body");
+        throw w.problem(
+            "buffer "
+                + i
+                + " (bytes "
+                + off
+                + ".."
+                + (off + len)
+                + ") lies outside the "
+                + w.bodySize
+                + "-byte body");
       }
     }
     for (Col c : columns) {
       w.col(c, length);
     }
-    if (w.node != w.nodeLength.length || w.buf != w.bufLength.length
+    if (w.node != w.nodeLength.length
+        || w.buf != w.bufLength.length
         || w.views != w.variadic.length) {
-      throw w.problem("it has " + w.nodeLength.length + " field nodes, " + w.bufLength.length
-          + " buffers and " + w.variadic.length + " variadic buffer counts; the schema uses "
-          + w.node + ", " + w.buf + " and " + w.views);
+      throw w.problem(
+          "it has "
+              + w.nodeLength.length
+              + " field nodes, "
+              + w.bufLength.length
+              + " buffers and "
+              + w.variadic.length
+              + " variadic buffer counts; the schema uses "
+              + w.node
+              + ", "
+              + w.buf
+              + " and "
+              + w.views);
     }
     return length;
   }
@@ -153,8 +191,8 @@ final class BatchWalk {
       throw problem(path + ": null count " + nulls + " is out of range for " + len + " rows");
     }
     if (len < min) {
-      throw problem(path + ": length " + len + " is shorter than the " + min
-          + " slots it must cover");
+      throw problem(
+          path + ": length " + len + " is shorter than the " + min + " slots it must cover");
     }
     if (c.unsupported() != null) {
       throw problem(path + ": " + c.unsupported());
@@ -196,13 +234,19 @@ final class BatchWalk {
             need(path, at, (len + 1) * w, "offsets", len);
           }
         }
-        case DATA -> { }
+        case DATA -> {}
       }
     }
     Col[] kids = c.children();
     switch (f.kind()) {
-      case BINARY -> offsets(path, first + 1, len, f.width(), bufLength[first + 2],
-          "its data buffer's " + bufLength[first + 2] + " bytes");
+      case BINARY ->
+          offsets(
+              path,
+              first + 1,
+              len,
+              f.width(),
+              bufLength[first + 2],
+              "its data buffer's " + bufLength[first + 2] + " bytes");
       case VIEW -> views(path, first, len, nulls, (int) nVariadic);
       case LIST -> col(kids[0], offsets(path, first + 1, len, f.width(), -1, null));
       case FIXED_LIST -> col(kids[0], len * f.width());
@@ -231,15 +275,24 @@ final class BatchWalk {
           indices(path, f, first, len, nulls, c.dictionaryId());
         }
       }
-      default -> { }
+      default -> {}
     }
     return seen;
   }
 
   private void need(String path, int at, long bytes, String role, long rows) throws Refused {
     if (bufLength[at] < bytes) {
-      throw problem(path + ": its " + role + " buffer holds " + bufLength[at] + " bytes, "
-          + bytes + " needed for " + rows + " rows");
+      throw problem(
+          path
+              + ": its "
+              + role
+              + " buffer holds "
+              + bufLength[at]
+              + " bytes, "
+              + bytes
+              + " needed for "
+              + rows
+              + " rows");
     }
   }
 
@@ -249,8 +302,11 @@ final class BatchWalk {
     if (bufLength[at] == 0 && (nulls == 0 || nulls == len)) {
       implicitValidity += bytes;
       if (implicitValidity > Math.max(bodySize, IMPLICIT_VALIDITY_SLACK)) {
-        throw problem(path + ": the batch omits validity bitmaps for more rows than its "
-            + bodySize + "-byte body holds");
+        throw problem(
+            path
+                + ": the batch omits validity bitmaps for more rows than its "
+                + bodySize
+                + "-byte body holds");
       }
       return;
     }
@@ -298,8 +354,8 @@ final class BatchWalk {
     for (long i = 1; i <= len; i++) {
       long o = get(b, i, width);
       if (o < prev) {
-        throw problem(path + ": offsets decrease at row " + (i - 1) + " (" + prev + " -> "
-            + o + ")");
+        throw problem(
+            path + ": offsets decrease at row " + (i - 1) + " (" + prev + " -> " + o + ")");
       }
       prev = o;
     }
@@ -328,8 +384,7 @@ final class BatchWalk {
     return end;
   }
 
-  private void views(String path, int first, long len, long nulls, int nVariadic)
-      throws Refused {
+  private void views(String path, int first, long len, long nulls, int nVariadic) throws Refused {
     ByteBuffer b = view(first + 1);
     for (long i = 0; i < len; i++) {
       int at = (int) (i * CDataFormat.VIEW_SIZE);
@@ -342,11 +397,21 @@ final class BatchWalk {
       }
       int index = b.getInt(at + 8);
       int offset = b.getInt(at + 12);
-      if (index < 0 || index >= nVariadic || offset < 0
+      if (index < 0
+          || index >= nVariadic
+          || offset < 0
           || (long) offset + size > bufLength[first + 2 + index]) {
-        throw problem(path + ": the view at row " + i + " references bytes " + offset + ".."
-            + ((long) offset + size) + " of data buffer " + index
-            + ", which does not exist or is shorter");
+        throw problem(
+            path
+                + ": the view at row "
+                + i
+                + " references bytes "
+                + offset
+                + ".."
+                + ((long) offset + size)
+                + " of data buffer "
+                + index
+                + ", which does not exist or is shorter");
       }
     }
   }
@@ -360,8 +425,14 @@ final class BatchWalk {
       int id = ids.get((int) i);
       int child = f.childOfTypeId(id);
       if (child < 0) {
-        throw problem(path + ": type id " + id + " at row " + i + " is not one of the union's "
-            + java.util.Arrays.toString(f.typeIds()));
+        throw problem(
+            path
+                + ": type id "
+                + id
+                + " at row "
+                + i
+                + " is not one of the union's "
+                + java.util.Arrays.toString(f.typeIds()));
       }
       if (need != null) {
         int o = offsets.getInt((int) (i * 4));
@@ -377,8 +448,10 @@ final class BatchWalk {
   private long runEnds(Col endsCol, Seen ends, long len) throws Refused {
     long runs = nodeLength[ends.node()];
     String path = endsCol.path();
-    if (endsCol.format().kind() != CDataFormat.Kind.FIXED || endsCol.dictionaryId() >= 0
-        || !(endsCol.format().type() instanceof ArrowType.Int i) || i.getBitWidth() < 16) {
+    if (endsCol.format().kind() != CDataFormat.Kind.FIXED
+        || endsCol.dictionaryId() >= 0
+        || !(endsCol.format().type() instanceof ArrowType.Int i)
+        || i.getBitWidth() < 16) {
       throw problem(path + ": run ends must be int16, int32 or int64");
     }
     if (nodeNulls[ends.node()] != 0) {
@@ -396,14 +469,13 @@ final class BatchWalk {
     for (long j = 0; j < runs; j++) {
       long e = get(b, j, width);
       if (e <= prev) {
-        throw problem(path + ": run end " + e + " at run " + j + " is not greater than "
-            + prev);
+        throw problem(path + ": run end " + e + " at run " + j + " is not greater than " + prev);
       }
       prev = e;
     }
     if (prev < len) {
-      throw problem(path + ": the last run end (" + prev + ") is before the end of the "
-          + len + " rows");
+      throw problem(
+          path + ": the last run end (" + prev + ") is before the end of the " + len + " rows");
     }
     return runs;
   }
@@ -423,9 +495,17 @@ final class BatchWalk {
         v &= (1L << (8 * width)) - 1;
       }
       if (v < 0 || v >= size) {
-        throw problem(path + ": dictionary index " + (!signed && v < 0
-            ? Long.toUnsignedString(v) : v) + " at row " + i + " is outside the dictionary's "
-            + size + " values (dictionary id " + id + ")");
+        throw problem(
+            path
+                + ": dictionary index "
+                + (!signed && v < 0 ? Long.toUnsignedString(v) : v)
+                + " at row "
+                + i
+                + " is outside the dictionary's "
+                + size
+                + " values (dictionary id "
+                + id
+                + ")");
       }
     }
   }

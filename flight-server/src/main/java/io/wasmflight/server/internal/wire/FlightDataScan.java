@@ -13,16 +13,16 @@ import org.apache.arrow.flatbuf.MetadataVersion;
 import org.apache.arrow.flight.impl.Flight;
 
 /**
- * Reads one serialized {@code FlightData} the way Arrow Java 19's {@code ArrowMessage} parser
- * will, without consuming it, and refuses what would make that parser throw or lose memory: a
- * field length past the end of the message (it would allocate a body of the claimed size first),
- * a field it does not know (it would read the field's contents as tags), a repeated field (a
- * second app_metadata buffer is never freed), a descriptor that is not protobuf, a data_header
- * that is not an Arrow {@code Message} flatbuffer, an IPC version or message type it cannot
- * handle, a body without a header or beside a schema (never freed).
+ * Reads one serialized {@code FlightData} the way Arrow Java 19's {@code ArrowMessage} parser will,
+ * without consuming it, and refuses what would make that parser throw or lose memory: a field
+ * length past the end of the message (it would allocate a body of the claimed size first), a field
+ * it does not know (it would read the field's contents as tags), a repeated field (a second
+ * app_metadata buffer is never freed), a descriptor that is not protobuf, a data_header that is not
+ * an Arrow {@code Message} flatbuffer, an IPC version or message type it cannot handle, a body
+ * without a header or beside a schema (never freed).
  *
- * <p>What it accepts, the parser reads without an exception; whether the IPC header fits the
- * body and the stream's schema is checked later, per call, by {@link InputCheck}.
+ * <p>What it accepts, the parser reads without an exception; whether the IPC header fits the body
+ * and the stream's schema is checked later, per call, by {@link InputCheck}.
  */
 final class FlightDataScan {
   // FlightData field tags: (field number << 3) | wire type 2 (length-delimited).
@@ -36,6 +36,7 @@ final class FlightDataScan {
   /** A FlightData the Arrow Java parser would fail on or leak; the message says why. */
   static final class Malformed extends Exception {
     private static final long serialVersionUID = 1L;
+
     /** The message's descriptor, when it had a readable one (null otherwise). */
     final transient Flight.FlightDescriptor descriptor;
 
@@ -98,15 +99,22 @@ final class FlightDataScan {
         break;
       }
       int tag = CodedInputStream.readRawVarint32(first, in);
-      String field = switch (tag) {
-        case DESCRIPTOR_TAG -> "flight_descriptor";
-        case HEADER_TAG -> "data_header";
-        case APP_METADATA_TAG -> "app_metadata";
-        case BODY_TAG -> "data_body";
-        default -> throw new Malformed("the FlightData has field " + (tag >>> 3) + " (wire type "
-            + (tag & 7) + "), which is not one of flight_descriptor, data_header, app_metadata "
-            + "and data_body", descriptor);
-      };
+      String field =
+          switch (tag) {
+            case DESCRIPTOR_TAG -> "flight_descriptor";
+            case HEADER_TAG -> "data_header";
+            case APP_METADATA_TAG -> "app_metadata";
+            case BODY_TAG -> "data_body";
+            default ->
+                throw new Malformed(
+                    "the FlightData has field "
+                        + (tag >>> 3)
+                        + " (wire type "
+                        + (tag & 7)
+                        + "), which is not one of flight_descriptor, data_header, app_metadata "
+                        + "and data_body",
+                    descriptor);
+          };
       int sizeFirst = in.read();
       if (sizeFirst == -1) {
         throw new Malformed("the FlightData ends inside its " + field + " field", descriptor);
@@ -114,16 +122,23 @@ final class FlightDataScan {
       int size = CodedInputStream.readRawVarint32(sizeFirst, in);
       int left = in.available();
       if (size < 0 || size > left) {
-        throw new Malformed("the FlightData's " + field + " claims "
-            + Integer.toUnsignedString(size) + " bytes but only " + left + " follow",
+        throw new Malformed(
+            "the FlightData's "
+                + field
+                + " claims "
+                + Integer.toUnsignedString(size)
+                + " bytes but only "
+                + left
+                + " follow",
             descriptor);
       }
-      boolean repeated = switch (tag) {
-        case DESCRIPTOR_TAG -> sawDescriptor;
-        case HEADER_TAG -> header != null;
-        case APP_METADATA_TAG -> sawApp;
-        default -> sawBody;
-      };
+      boolean repeated =
+          switch (tag) {
+            case DESCRIPTOR_TAG -> sawDescriptor;
+            case HEADER_TAG -> header != null;
+            case APP_METADATA_TAG -> sawApp;
+            default -> sawBody;
+          };
       if (repeated) {
         throw new Malformed("the FlightData has its " + field + " field twice", descriptor);
       }
@@ -134,8 +149,9 @@ final class FlightDataScan {
           try {
             descriptor = Flight.FlightDescriptor.parseFrom(bytes);
           } catch (InvalidProtocolBufferException e) {
-            throw new Malformed("the flight_descriptor is not a FlightDescriptor protobuf: "
-                + e.getMessage(), null);
+            throw new Malformed(
+                "the flight_descriptor is not a FlightDescriptor protobuf: " + e.getMessage(),
+                null);
           }
         }
         case HEADER_TAG -> header = in.readNBytes(size);
@@ -171,8 +187,8 @@ final class FlightDataScan {
   }
 
   /** The checks on the IPC {@code Message} root that Arrow Java's parser itself relies on. */
-  private static void checkHeader(byte[] header, long bodyBytes,
-      Flight.FlightDescriptor descriptor) throws Malformed {
+  private static void checkHeader(byte[] header, long bodyBytes, Flight.FlightDescriptor descriptor)
+      throws Malformed {
     String notIpc = "the data_header is not an Arrow IPC message (a Message flatbuffer)";
     if (header.length < 8) {
       throw new Malformed(notIpc + ": it has " + header.length + " bytes", descriptor);
@@ -184,31 +200,38 @@ final class FlightDataScan {
       version = m.version();
       type = m.headerType();
       if (isData(type) && m.header(headerTable(type)) == null) {
-        throw new Malformed(notIpc + ": its " + MessageHeader.name(type) + " header is missing",
-            descriptor);
+        throw new Malformed(
+            notIpc + ": its " + MessageHeader.name(type) + " header is missing", descriptor);
       }
       m.bodyLength();
     } catch (RuntimeException e) {
-      throw new Malformed(notIpc + " (" + e.getClass().getSimpleName() + " reading it)",
-          descriptor);
+      throw new Malformed(
+          notIpc + " (" + e.getClass().getSimpleName() + " reading it)", descriptor);
     }
     if (version != MetadataVersion.V4 && version != MetadataVersion.V5) {
-      throw new Malformed("the data_header has IPC metadata version " + versionName(version)
-          + "; Arrow Java reads V4 and V5", descriptor);
+      throw new Malformed(
+          "the data_header has IPC metadata version "
+              + versionName(version)
+              + "; Arrow Java reads V4 and V5",
+          descriptor);
     }
     if (!isData(type)) {
-      throw new Malformed("the data_header is a message of type " + typeName(type)
-          + "; a Flight stream carries Schema, DictionaryBatch and RecordBatch messages",
+      throw new Malformed(
+          "the data_header is a message of type "
+              + typeName(type)
+              + "; a Flight stream carries Schema, DictionaryBatch and RecordBatch messages",
           descriptor);
     }
     if (type == MessageHeader.Schema && bodyBytes > 0) {
-      throw new Malformed("the schema message has a " + bodyBytes + "-byte data_body; a schema "
-          + "has none", descriptor);
+      throw new Malformed(
+          "the schema message has a " + bodyBytes + "-byte data_body; a schema " + "has none",
+          descriptor);
     }
   }
 
   private static boolean isData(byte type) {
-    return type == MessageHeader.Schema || type == MessageHeader.DictionaryBatch
+    return type == MessageHeader.Schema
+        || type == MessageHeader.DictionaryBatch
         || type == MessageHeader.RecordBatch;
   }
 

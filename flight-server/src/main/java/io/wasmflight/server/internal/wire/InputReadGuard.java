@@ -28,27 +28,25 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link #requestScanner()} wraps Flight's request parser ({@link FlightDataScan}): a
  *       FlightData that would make it throw (gRPC would end the call with {@code UNKNOWN}
- *       "Application error processing RPC") or lose its buffers becomes an empty stand-in
- *       message plus a reason;
- *   <li>this interceptor sees every parsed message in order and checks it against the stream so
- *       far ({@link InputCheck}: headers against bodies and the schema, so Arrow Java never
- *       allocates from a bogus size). A schema Arrow Java cannot deserialize (e.g. decimal32) is
- *       refused with Arrow Java's own reason; a delta dictionary batch (which {@code FlightStream}
- *       would load as a replacement) too; the schema the stream already has, sent again, is
- *       dropped (accepted: Arrow Java would otherwise load the rest into a root the server
- *       never reads).
+ *       "Application error processing RPC") or lose its buffers becomes an empty stand-in message
+ *       plus a reason;
+ *   <li>this interceptor sees every parsed message in order and checks it against the stream so far
+ *       ({@link InputCheck}: headers against bodies and the schema, so Arrow Java never allocates
+ *       from a bogus size). A schema Arrow Java cannot deserialize (e.g. decimal32) is refused with
+ *       Arrow Java's own reason; a delta dictionary batch (which {@code FlightStream} would load as
+ *       a replacement) too; the schema the stream already has, sent again, is dropped (accepted:
+ *       Arrow Java would otherwise load the rest into a root the server never reads).
  * </ul>
  *
- * <p>A refused message is freed and the input ends there (half-close; later messages are freed
- * and dropped); the exchange session reports the recorded reason as {@code INVALID_ARGUMENT}.
- * Messages reach the interceptor before the session reads them, so the failure is visible by then.
- * A call whose messages never carry a flight descriptor gets a stand-in one ({@link
- * #NO_DESCRIPTOR}) when its input ends, so the exchange does not wait for it forever.
+ * <p>A refused message is freed and the input ends there (half-close; later messages are freed and
+ * dropped); the exchange session reports the recorded reason as {@code INVALID_ARGUMENT}. Messages
+ * reach the interceptor before the session reads them, so the failure is visible by then. A call
+ * whose messages never carry a flight descriptor gets a stand-in one ({@link #NO_DESCRIPTOR}) when
+ * its input ends, so the exchange does not wait for it forever.
  */
 public final class InputReadGuard implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(InputReadGuard.class);
-  private static final String DO_EXCHANGE =
-      FlightServiceGrpc.SERVICE_NAME + "/DoExchange";
+  private static final String DO_EXCHANGE = FlightServiceGrpc.SERVICE_NAME + "/DoExchange";
   private static final String DO_PUT = FlightServiceGrpc.SERVICE_NAME + "/DoPut";
 
   /**
@@ -99,8 +97,8 @@ public final class InputReadGuard implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (!call.getMethodDescriptor().getFullMethodName().equals(DO_EXCHANGE)) {
       return next.startCall(call, headers);
     }
@@ -119,8 +117,8 @@ public final class InputReadGuard implements ServerInterceptor {
   }
 
   /** gRPC calls a listener serially: no synchronization needed. */
-  private static final class Guard<Q> extends
-      ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+  private static final class Guard<Q>
+      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final ServerCall<Q, ?> call;
     private final Failure failure;
     private final InputCheck check = new InputCheck();
@@ -159,8 +157,16 @@ public final class InputReadGuard implements ServerInterceptor {
       try {
         verdict = inspect(message);
       } catch (InputCheck.Refused e) {
-        refuse(message, e.subject == null ? e.getMessage() : "input message " + index + " ("
-            + e.subject + ") is malformed: " + e.getMessage());
+        refuse(
+            message,
+            e.subject == null
+                ? e.getMessage()
+                : "input message "
+                    + index
+                    + " ("
+                    + e.subject
+                    + ") is malformed: "
+                    + e.getMessage());
         return;
       } catch (RuntimeException e) {
         LOG.debug("checking an input message failed", e);
@@ -187,8 +193,8 @@ public final class InputReadGuard implements ServerInterceptor {
     }
 
     private void forward(Q message) {
-      Flight.FlightDescriptor d = ArrowMessages.isArrowMessage(message)
-          ? ArrowMessages.descriptor(message) : null;
+      Flight.FlightDescriptor d =
+          ArrowMessages.isArrowMessage(message) ? ArrowMessages.descriptor(message) : null;
       try {
         super.onMessage(message);
         descriptorSeen |= d != null;
@@ -202,8 +208,8 @@ public final class InputReadGuard implements ServerInterceptor {
 
     /** Frees a refused message and ends the input, keeping its descriptor if it had one. */
     private void refuse(Q message, String reason) {
-      Flight.FlightDescriptor d = ArrowMessages.isArrowMessage(message)
-          ? ArrowMessages.descriptor(message) : null;
+      Flight.FlightDescriptor d =
+          ArrowMessages.isArrowMessage(message) ? ArrowMessages.descriptor(message) : null;
       ArrowMessages.close(message);
       end(reason, d);
     }
@@ -225,13 +231,22 @@ public final class InputReadGuard implements ServerInterceptor {
       if (descriptorSeen) {
         return;
       }
-      Flight.FlightDescriptor d = descriptor != null ? descriptor
-          : Flight.FlightDescriptor.newBuilder()
-              .setType(Flight.FlightDescriptor.DescriptorType.PATH).addPath(NO_DESCRIPTOR)
-              .build();
+      Flight.FlightDescriptor d =
+          descriptor != null
+              ? descriptor
+              : Flight.FlightDescriptor.newBuilder()
+                  .setType(Flight.FlightDescriptor.DescriptorType.PATH)
+                  .addPath(NO_DESCRIPTOR)
+                  .build();
       descriptorSeen = true;
-      Q standIn = call.getMethodDescriptor().parseRequest(
-          Flight.FlightData.newBuilder().setFlightDescriptor(d).build().toByteString().newInput());
+      Q standIn =
+          call.getMethodDescriptor()
+              .parseRequest(
+                  Flight.FlightData.newBuilder()
+                      .setFlightDescriptor(d)
+                      .build()
+                      .toByteString()
+                      .newInput());
       try {
         super.onMessage(standIn);
       } catch (RuntimeException e) {
@@ -270,10 +285,16 @@ public final class InputReadGuard implements ServerInterceptor {
       if (!name.equals(DO_EXCHANGE) && !name.equals(DO_PUT)) {
         return definition;
       }
-      MethodDescriptor<ReqT, RespT> scanned = (MethodDescriptor<ReqT, RespT>)
-          wrapped.computeIfAbsent(method, m -> method.toBuilder(
-              new Scanning<>(method.getRequestMarshaller(), name.equals(DO_EXCHANGE)),
-              method.getResponseMarshaller()).build());
+      MethodDescriptor<ReqT, RespT> scanned =
+          (MethodDescriptor<ReqT, RespT>)
+              wrapped.computeIfAbsent(
+                  method,
+                  m ->
+                      method.toBuilder(
+                              new Scanning<>(
+                                  method.getRequestMarshaller(), name.equals(DO_EXCHANGE)),
+                              method.getResponseMarshaller())
+                          .build());
       return ServerMethodDefinition.create(scanned, definition.getServerCallHandler());
     }
 
@@ -323,9 +344,14 @@ public final class InputReadGuard implements ServerInterceptor {
         // DoPut is refused anyway; nothing was allocated for this message.
         throw new IllegalArgumentException(reason);
       }
-      InputStream empty = descriptor == null ? InputStream.nullInputStream()
-          : Flight.FlightData.newBuilder().setFlightDescriptor(descriptor).build().toByteString()
-              .newInput();
+      InputStream empty =
+          descriptor == null
+              ? InputStream.nullInputStream()
+              : Flight.FlightData.newBuilder()
+                  .setFlightDescriptor(descriptor)
+                  .build()
+                  .toByteString()
+                  .newInput();
       T standIn = parser.parse(empty);
       REFUSED.set(new Refusal(standIn, reason));
       return standIn;
@@ -333,8 +359,8 @@ public final class InputReadGuard implements ServerInterceptor {
   }
 
   /**
-   * For {@code exchange.ExchangeRequest}: throws when the descriptor is the stand-in of a call that sent
-   * none, with the recorded reason (the input was refused before a descriptor came) or that.
+   * For {@code exchange.ExchangeRequest}: throws when the descriptor is the stand-in of a call that
+   * sent none, with the recorded reason (the input was refused before a descriptor came) or that.
    */
   public static void checkNotStandIn(List<String> path) {
     if (path.size() != 1 || !NO_DESCRIPTOR.equals(path.get(0))) {
@@ -342,9 +368,10 @@ public final class InputReadGuard implements ServerInterceptor {
     }
     Failure f = current();
     String m = f == null ? null : f.message();
-    throw new io.wasmflight.server.WasmFlightException.BadRequest(m != null
-        ? "Arrow Java cannot read the input stream: " + m
-        : "the exchange's input ended before any message carried a flight descriptor (the "
-            + "first message of a DoExchange names the function)");
+    throw new io.wasmflight.server.WasmFlightException.BadRequest(
+        m != null
+            ? "Arrow Java cannot read the input stream: " + m
+            : "the exchange's input ended before any message carried a flight descriptor (the "
+                + "first message of a DoExchange names the function)");
   }
 }

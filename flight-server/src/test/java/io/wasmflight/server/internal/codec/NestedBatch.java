@@ -31,9 +31,9 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * A batch of nested columns built by hand (list, struct, map, fixed-size list, list view,
- * dense and sparse union, run-end encoded, a string view, a dictionary), for unit tests of the
- * reader on every layout.
+ * A batch of nested columns built by hand (list, struct, map, fixed-size list, list view, dense and
+ * sparse union, run-end encoded, a string view, a dictionary), for unit tests of the reader on
+ * every layout.
  */
 final class NestedBatch implements AutoCloseable {
   static final ArrowType I64 = new ArrowType.Int(64, true);
@@ -46,45 +46,77 @@ final class NestedBatch implements AutoCloseable {
   private final VarCharVector dictionary;
 
   static Schema schema() {
-    Field list = new Field("list", FieldType.nullable(ArrowType.List.INSTANCE),
-        List.of(Field.nullable("item", I64)));
-    Field struct = new Field("struct", new FieldType(true, ArrowType.Struct.INSTANCE, null,
-        Map.of("k", "v")), List.of(Field.nullable("a", UTF8), Field.notNullable("b", I32)));
-    Field map = new Field("map", FieldType.nullable(new ArrowType.Map(false)),
-        List.of(new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE),
-            List.of(Field.notNullable("key", UTF8), Field.nullable("value", I32)))));
-    Field fsl = new Field("fsl", FieldType.nullable(new ArrowType.FixedSizeList(2)),
-        List.of(Field.nullable("item",
-            new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
-    Field listView = new Field("list_view", FieldType.nullable(ArrowType.ListView.INSTANCE),
-        List.of(Field.nullable("item", I32)));
-    Field dense = new Field("dense", FieldType.notNullable(
-        new ArrowType.Union(UnionMode.Dense, new int[] {2, 5})),
-        List.of(Field.nullable("i", I64), Field.nullable("s", UTF8)));
-    Field sparse = new Field("sparse", FieldType.notNullable(
-        new ArrowType.Union(UnionMode.Sparse, new int[] {3, 1})),
-        List.of(Field.nullable("i", I32), Field.nullable("s", UTF8)));
-    Field ree = new Field("ree", FieldType.notNullable(ArrowType.RunEndEncoded.INSTANCE),
-        List.of(Field.notNullable("run_ends", I32), Field.nullable("values", UTF8)));
+    Field list =
+        new Field(
+            "list",
+            FieldType.nullable(ArrowType.List.INSTANCE),
+            List.of(Field.nullable("item", I64)));
+    Field struct =
+        new Field(
+            "struct",
+            new FieldType(true, ArrowType.Struct.INSTANCE, null, Map.of("k", "v")),
+            List.of(Field.nullable("a", UTF8), Field.notNullable("b", I32)));
+    Field map =
+        new Field(
+            "map",
+            FieldType.nullable(new ArrowType.Map(false)),
+            List.of(
+                new Field(
+                    "entries",
+                    FieldType.notNullable(ArrowType.Struct.INSTANCE),
+                    List.of(Field.notNullable("key", UTF8), Field.nullable("value", I32)))));
+    Field fsl =
+        new Field(
+            "fsl",
+            FieldType.nullable(new ArrowType.FixedSizeList(2)),
+            List.of(
+                Field.nullable(
+                    "item", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE))));
+    Field listView =
+        new Field(
+            "list_view",
+            FieldType.nullable(ArrowType.ListView.INSTANCE),
+            List.of(Field.nullable("item", I32)));
+    Field dense =
+        new Field(
+            "dense",
+            FieldType.notNullable(new ArrowType.Union(UnionMode.Dense, new int[] {2, 5})),
+            List.of(Field.nullable("i", I64), Field.nullable("s", UTF8)));
+    Field sparse =
+        new Field(
+            "sparse",
+            FieldType.notNullable(new ArrowType.Union(UnionMode.Sparse, new int[] {3, 1})),
+            List.of(Field.nullable("i", I32), Field.nullable("s", UTF8)));
+    Field ree =
+        new Field(
+            "ree",
+            FieldType.notNullable(ArrowType.RunEndEncoded.INSTANCE),
+            List.of(Field.notNullable("run_ends", I32), Field.nullable("values", UTF8)));
     Field view = Field.nullable("view", ArrowType.Utf8View.INSTANCE);
-    Field dict = new Field("dict", new FieldType(true, new ArrowType.Int(8, true),
-        new DictionaryEncoding(0, true, new ArrowType.Int(8, true))), null);
-    return new Schema(List.of(list, struct, map, fsl, listView, dense, sparse, ree, view, dict),
+    Field dict =
+        new Field(
+            "dict",
+            new FieldType(
+                true,
+                new ArrowType.Int(8, true),
+                new DictionaryEncoding(0, true, new ArrowType.Int(8, true))),
+            null);
+    return new Schema(
+        List.of(list, struct, map, fsl, listView, dense, sparse, ree, view, dict),
         Map.of("schema", "meta"));
   }
 
   NestedBatch(BufferAllocator allocator, int rows) {
     root = VectorSchemaRoot.create(schema(), allocator);
-    dictionary = new VarCharVector(new Field("DICT0", FieldType.nullable(UTF8), null),
-        allocator);
+    dictionary = new VarCharVector(new Field("DICT0", FieldType.nullable(UTF8), null), allocator);
     dictionary.allocateNew();
     for (int i = 0; i < 4; i++) {
       dictionary.setSafe(i, ("word" + i).getBytes(StandardCharsets.UTF_8));
     }
     dictionary.setNull(2);
     dictionary.setValueCount(4);
-    dictionaries.put(new Dictionary(dictionary,
-        new DictionaryEncoding(0, true, new ArrowType.Int(8, true))));
+    dictionaries.put(
+        new Dictionary(dictionary, new DictionaryEncoding(0, true, new ArrowType.Int(8, true))));
     fill(rows);
   }
 

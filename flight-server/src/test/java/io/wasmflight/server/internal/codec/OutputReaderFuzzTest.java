@@ -15,13 +15,13 @@ import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 
 /**
- * Feeds corrupted and random output structs to the host's reader: every outcome must be a
- * valid batch, an {@link WasmFlightException.AbiViolation} or a {@link
- * WasmFlightException.LimitExceeded} — never another exception, never a leak. Two corpora: a
- * flat batch written slot by slot, and a nested batch of every layout (lists, struct, map,
- * fixed-size list, list view, unions, run-end encoded, views, a dictionary) written by the
- * host's writer, whose structs, pointer arrays, buffers and metadata are corrupted. Seeded; a
- * failure names its seed. {@code -Dwasmflight.fuzz.iterations=N} runs longer (default 4000).
+ * Feeds corrupted and random output structs to the host's reader: every outcome must be a valid
+ * batch, an {@link WasmFlightException.AbiViolation} or a {@link WasmFlightException.LimitExceeded}
+ * — never another exception, never a leak. Two corpora: a flat batch written slot by slot, and a
+ * nested batch of every layout (lists, struct, map, fixed-size list, list view, unions, run-end
+ * encoded, views, a dictionary) written by the host's writer, whose structs, pointer arrays,
+ * buffers and metadata are corrupted. Seeded; a failure names its seed. {@code
+ * -Dwasmflight.fuzz.iterations=N} runs longer (default 4000).
  */
 class OutputReaderFuzzTest {
   static final int ITERATIONS = Integer.getInteger("wasmflight.fuzz.iterations", 4000);
@@ -77,8 +77,13 @@ class OutputReaderFuzzTest {
       switch (random.nextInt(4)) {
         case 0 -> m.writeByte(at, (byte) random.nextInt());
         case 1 -> m.writeByte(at, (byte) (m.read(at) ^ (1 << random.nextInt(8))));
-        case 2 -> m.writeI32(at & ~3, new int[] {0, -1, Integer.MAX_VALUE, Integer.MIN_VALUE,
-            m.size() - 4, random.nextInt()}[random.nextInt(6)]);
+        case 2 ->
+            m.writeI32(
+                at & ~3,
+                new int[] {
+                      0, -1, Integer.MAX_VALUE, Integer.MIN_VALUE, m.size() - 4, random.nextInt()
+                    }
+                    [random.nextInt(6)]);
         default -> {
           // a whole struct of random bytes
           for (int b = 0; b < region[1]; b++) {
@@ -117,8 +122,12 @@ class OutputReaderFuzzTest {
       out.add(new int[] {m.readInt(schema + AbiV1.Schema.CHILDREN), 4 * n});
       out.add(new int[] {m.readInt(array + AbiV1.Array.CHILDREN), 4 * n});
       for (int i = 0; i < n; i++) {
-        regions(m, m.readInt(m.readInt(schema + AbiV1.Schema.CHILDREN) + 4 * i),
-            m.readInt(m.readInt(array + AbiV1.Array.CHILDREN) + 4 * i), out, depth + 1);
+        regions(
+            m,
+            m.readInt(m.readInt(schema + AbiV1.Schema.CHILDREN) + 4 * i),
+            m.readInt(m.readInt(array + AbiV1.Array.CHILDREN) + 4 * i),
+            out,
+            depth + 1);
       }
     }
     int dict = m.readInt(schema + AbiV1.Schema.DICTIONARY);
@@ -142,9 +151,16 @@ class OutputReaderFuzzTest {
           corrupt(w.m(), t, random);
           if (random.nextInt(20) == 0) {
             w.echo(); // also corrupt the slots themselves, after copying
-            corrupt(w.m(), new Target(w.schema(), w.array(), rows,
-                List.of(new int[] {w.schema(), AbiV1.Schema.SIZE},
-                    new int[] {w.array(), AbiV1.Array.SIZE})), random);
+            corrupt(
+                w.m(),
+                new Target(
+                    w.schema(),
+                    w.array(),
+                    rows,
+                    List.of(
+                        new int[] {w.schema(), AbiV1.Schema.SIZE},
+                        new int[] {w.array(), AbiV1.Array.SIZE})),
+                random);
           } else {
             w.echo();
           }
@@ -152,8 +168,8 @@ class OutputReaderFuzzTest {
           try (OutputReader reader = new OutputReader(w.g, allocator, 1 << 20, null)) {
             var root = reader.read(t.schema(), t.array(), rows);
             // What Flight does with it next: unload every buffer for the wire.
-            try (var wire = new org.apache.arrow.vector.VectorUnloader(root, true, true)
-                .getRecordBatch()) {
+            try (var wire =
+                new org.apache.arrow.vector.VectorUnloader(root, true, true).getRecordBatch()) {
               assertEquals(rows, wire.getLength());
             }
             outcomes[0]++;
@@ -168,11 +184,21 @@ class OutputReaderFuzzTest {
         }
       }
     }
-    System.out.println("nested fuzz outcomes ok/violation/limit: " + outcomes[0] + "/"
-        + outcomes[1] + "/" + outcomes[2]);
+    System.out.println(
+        "nested fuzz outcomes ok/violation/limit: "
+            + outcomes[0]
+            + "/"
+            + outcomes[1]
+            + "/"
+            + outcomes[2]);
     if (outcomes[0] == 0 || outcomes[1] == 0) {
-      fail("uninformative fuzz run: ok/violation/limit = " + outcomes[0] + "/" + outcomes[1]
-          + "/" + outcomes[2]);
+      fail(
+          "uninformative fuzz run: ok/violation/limit = "
+              + outcomes[0]
+              + "/"
+              + outcomes[1]
+              + "/"
+              + outcomes[2]);
     }
   }
 
@@ -209,12 +235,17 @@ class OutputReaderFuzzTest {
         assertEquals(0, allocator.getAllocatedMemory(), "seed " + seed + " leaked");
       }
     }
-    System.out.println("fuzz outcomes ok/violation/limit: " + outcomes[0] + "/" + outcomes[1]
-        + "/" + outcomes[2]);
+    System.out.println(
+        "fuzz outcomes ok/violation/limit: " + outcomes[0] + "/" + outcomes[1] + "/" + outcomes[2]);
     // The corruption must actually reach both outcomes, or the test proves nothing.
     if (outcomes[0] == 0 || outcomes[1] == 0) {
-      fail("uninformative fuzz run: ok/violation/limit = " + outcomes[0] + "/" + outcomes[1]
-          + "/" + outcomes[2]);
+      fail(
+          "uninformative fuzz run: ok/violation/limit = "
+              + outcomes[0]
+              + "/"
+              + outcomes[1]
+              + "/"
+              + outcomes[2]);
     }
   }
 }

@@ -25,16 +25,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Guest output with non-zero struct and column offsets (bit offsets not multiple of 8, utf8
- * offsets not starting at 0, null validity) is read into exactly the expected vectors. The C
- * Data is written into a real guest's memory by this test, slot by slot, as a guest would.
+ * Guest output with non-zero struct and column offsets (bit offsets not multiple of 8, utf8 offsets
+ * not starting at 0, null validity) is read into exactly the expected vectors. The C Data is
+ * written into a real guest's memory by this test, slot by slot, as a guest would.
  */
 class OutputReaderTest {
-  static final Schema SCHEMA = new Schema(List.of(
-      Field.nullable("i64", new ArrowType.Int(64, true)),
-      Field.nullable("i8", new ArrowType.Int(8, true)),
-      Field.nullable("flag", ArrowType.Bool.INSTANCE),
-      Field.nullable("text", ArrowType.Utf8.INSTANCE)));
+  static final Schema SCHEMA =
+      new Schema(
+          List.of(
+              Field.nullable("i64", new ArrowType.Int(64, true)),
+              Field.nullable("i8", new ArrowType.Int(8, true)),
+              Field.nullable("flag", ArrowType.Bool.INSTANCE),
+              Field.nullable("text", ArrowType.Utf8.INSTANCE)));
 
   @ParameterizedTest(name = "struct offset {0}, column offset {1}, rows {2}")
   @CsvSource({"0,0,10", "0,1,10", "3,4,17", "8,0,8", "1,8,33", "5,13,64", "2,3,0", "0,7,1"})
@@ -91,15 +93,28 @@ class OutputReaderTest {
     m.writeI32(offsets + 4 * (first + rows), at);
 
     int[] columns = {
-        w.array(length, -1, columnOffset, new int[] {w.bitmap(first, intValid), i64}, new int[0]),
-        // no validity bitmap: every i8 is valid, so the expectation below differs from i64
-        w.array(length, 0, columnOffset, new int[] {0, i8}, new int[0]),
-        w.array(length, -1, columnOffset,
-            new int[] {w.bitmap(first, flagValid), w.bitmap(first, flagValue)}, new int[0]),
-        w.array(length, -1, columnOffset,
-            new int[] {w.bitmap(first, textValid), offsets, data}, new int[0])};
-    int[] schemas = {w.schema("l", "i64", new int[0]), w.schema("c", "i8", new int[0]),
-        w.schema("b", "flag", new int[0]), w.schema("u", "text", new int[0])};
+      w.array(length, -1, columnOffset, new int[] {w.bitmap(first, intValid), i64}, new int[0]),
+      // no validity bitmap: every i8 is valid, so the expectation below differs from i64
+      w.array(length, 0, columnOffset, new int[] {0, i8}, new int[0]),
+      w.array(
+          length,
+          -1,
+          columnOffset,
+          new int[] {w.bitmap(first, flagValid), w.bitmap(first, flagValue)},
+          new int[0]),
+      w.array(
+          length,
+          -1,
+          columnOffset,
+          new int[] {w.bitmap(first, textValid), offsets, data},
+          new int[0])
+    };
+    int[] schemas = {
+      w.schema("l", "i64", new int[0]),
+      w.schema("c", "i8", new int[0]),
+      w.schema("b", "flag", new int[0]),
+      w.schema("u", "text", new int[0])
+    };
     int topSchema = w.schema("+s", "", schemas);
     int topArray = w.array(rows, 0, structOffset, new int[] {0}, columns);
 
@@ -125,8 +140,8 @@ class OutputReaderTest {
         if (texts[r] == null) {
           ((VarCharVector) expected.getVector(3)).setNull(r);
         } else {
-          ((VarCharVector) expected.getVector(3)).setSafe(r,
-              texts[r].getBytes(StandardCharsets.UTF_8));
+          ((VarCharVector) expected.getVector(3))
+              .setSafe(r, texts[r].getBytes(StandardCharsets.UTF_8));
         }
       }
       expected.setRowCount(rows);
@@ -150,8 +165,9 @@ class OutputReaderTest {
     int array = w.array(rows, 0, 2, new int[] {0}, new int[] {column});
     try (BufferAllocator allocator = new RootAllocator();
         OutputReader reader = new OutputReader(g, allocator, 1 << 30, null)) {
-      var e = assertThrows(WasmFlightException.AbiViolation.class,
-          () -> reader.read(schema, array, rows));
+      var e =
+          assertThrows(
+              WasmFlightException.AbiViolation.class, () -> reader.read(schema, array, rows));
       assertTrue(e.getMessage().contains("is shorter than the batch"), e.getMessage());
     }
   }
@@ -166,8 +182,9 @@ class OutputReaderTest {
     int array = w.array(rows, 0, 0, new int[] {0}, new int[] {column});
     try (BufferAllocator allocator = new RootAllocator();
         OutputReader reader = new OutputReader(g, allocator, limit, null)) {
-      var e = assertThrows(WasmFlightException.LimitExceeded.class,
-          () -> reader.read(schema, array, rows));
+      var e =
+          assertThrows(
+              WasmFlightException.LimitExceeded.class, () -> reader.read(schema, array, rows));
       assertTrue(e.getMessage().contains("more than 100 bytes"), e.getMessage());
       assertEquals(0, allocator.getAllocatedMemory());
     }

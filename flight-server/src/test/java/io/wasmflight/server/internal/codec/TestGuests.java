@@ -8,7 +8,8 @@ import io.wasmflight.server.internal.guest.GuestInstance;
 
 /** A minimal ABI 1.0 module (bump allocator, no functions) for unit tests of the host side. */
 final class TestGuests {
-  static final String BUMP_ALLOCATOR = """
+  static final String BUMP_ALLOCATOR =
+      """
       (module
         (memory (export "memory") 1)
         (global $heap (mut i32) (i32.const 1024))
@@ -37,7 +38,10 @@ final class TestGuests {
   private TestGuests() {}
 
   static GuestInstance instance(int capPages) {
-    return GuestInstance.instantiate(MODULE, null, capPages,
+    return GuestInstance.instantiate(
+        MODULE,
+        null,
+        capPages,
         new CallBudget(java.time.Duration.ofSeconds(30), java.time.Duration.ZERO));
   }
 }

@@ -34,29 +34,51 @@ class ErrorMappingTest {
 
   @Test
   void aLongQuotedValueIsCutAndTheRestOfTheMessageKept() {
-    String m = described(new WasmFlightException.BadRequest("invalid module name '" + X
-        + "': use 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)"));
-    assertEquals("bad request: invalid module name '" + "x".repeat(200)
-        + "\u2026(9800 more characters)': use 1-64 characters from A-Z a-z 0-9 _ - (not "
-        + "starting with -)", m);
+    String m =
+        described(
+            new WasmFlightException.BadRequest(
+                "invalid module name '"
+                    + X
+                    + "': use 1-64 characters from A-Z a-z 0-9 _ - (not starting with -)"));
+    assertEquals(
+        "bad request: invalid module name '"
+            + "x".repeat(200)
+            + "\u2026(9800 more characters)': use 1-64 characters from A-Z a-z 0-9 _ - (not "
+            + "starting with -)",
+        m);
   }
 
   @Test
   void quotedValuesWithSpacesAndApostrophesInProse() {
     String name = "a b ".repeat(2_500);
-    String m = described(new WasmFlightException.NotFound("the server's modules: module 'echo' "
-        + "has no function '" + name + "'; it has: echo"));
-    assertEquals("not found: the server's modules: module 'echo' has no function '"
-        + name.substring(0, 200) + "\u2026(9800 more characters)'; it has: echo", m);
+    String m =
+        described(
+            new WasmFlightException.NotFound(
+                "the server's modules: module 'echo' "
+                    + "has no function '"
+                    + name
+                    + "'; it has: echo"));
+    assertEquals(
+        "not found: the server's modules: module 'echo' has no function '"
+            + name.substring(0, 200)
+            + "\u2026(9800 more characters)'; it has: echo",
+        m);
   }
 
   @Test
   void longUnquotedRunsAreCut() {
     String json = "{\"k\":\"" + X + "\"}";
-    String m = described(new WasmFlightException.BadRequest("function 'echo/echo' takes no "
-        + "options, got " + json));
-    assertEquals("bad request: function 'echo/echo' takes no options, got "
-        + json.substring(0, 200) + "\u2026(" + (json.length() - 200) + " more characters)", m);
+    String m =
+        described(
+            new WasmFlightException.BadRequest(
+                "function 'echo/echo' takes no " + "options, got " + json));
+    assertEquals(
+        "bad request: function 'echo/echo' takes no options, got "
+            + json.substring(0, 200)
+            + "\u2026("
+            + (json.length() - 200)
+            + " more characters)",
+        m);
   }
 
   @Test
@@ -79,12 +101,12 @@ class ErrorMappingTest {
 
   @Test
   void flightExceptionsAreBoundedToo() {
-    FlightRuntimeException f = CallStatus.INVALID_ARGUMENT.withDescription("got '" + X + "'")
-        .toRuntimeException();
+    FlightRuntimeException f =
+        CallStatus.INVALID_ARGUMENT.withDescription("got '" + X + "'").toRuntimeException();
     FlightRuntimeException out = ErrorMapping.toFlight(f);
     assertEquals(CallStatus.INVALID_ARGUMENT.code(), out.status().code());
-    assertEquals("got '" + "x".repeat(200) + "\u2026(9800 more characters)'",
-        out.status().description());
+    assertEquals(
+        "got '" + "x".repeat(200) + "\u2026(9800 more characters)'", out.status().description());
     FlightRuntimeException small =
         CallStatus.INTERNAL.withDescription("short").toRuntimeException();
     assertTrue(small == ErrorMapping.toFlight(small));

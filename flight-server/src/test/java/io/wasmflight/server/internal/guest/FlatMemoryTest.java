@@ -54,8 +54,8 @@ class FlatMemoryTest {
 
   @Test
   void initialPagesAboveTheCapAreRefused() {
-    assertThrows(FlatMemory.MemoryCapExceeded.class,
-        () -> new FlatMemory(new MemoryLimits(5, 10), 4));
+    assertThrows(
+        FlatMemory.MemoryCapExceeded.class, () -> new FlatMemory(new MemoryLimits(5, 10), 4));
   }
 
   @Test
