@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,24 @@ final class CDataMetadata {
       b.put(bytes);
     }
     return b.array();
+  }
+
+  /**
+   * The raw encoding at {@code ptr}: the bytes {@link #decode} read. Call after {@code decode}
+   * succeeded on the same memory; null for a null pointer.
+   */
+  static byte[] raw(FlatMemory m, int ptr) {
+    if (ptr == 0) {
+      return null;
+    }
+    long at = Integer.toUnsignedLong(ptr);
+    int n = m.readInt((int) at);
+    long size = 4;
+    for (int i = 0; i < n; i++) {
+      size += 4L + m.readInt((int) (at + size));
+      size += 4L + m.readInt((int) (at + size));
+    }
+    return Arrays.copyOfRange(m.array(), (int) at, (int) (at + size));
   }
 
   /**

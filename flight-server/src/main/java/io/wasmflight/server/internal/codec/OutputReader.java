@@ -51,6 +51,12 @@ public final class OutputReader implements AutoCloseable {
   private OutputNode top;
 
   private boolean hasDenseUnion;
+
+  /** The first batch's parsed schema and raw top-level metadata, which later batches match. */
+  private Parsed[] parsed;
+
+  private byte[] parsedTopMetadata;
+  private long schemaParses;
   private long batches;
 
   /**
@@ -69,6 +75,11 @@ public final class OutputReader implements AutoCloseable {
   /** The allocator output vectors come from. */
   public BufferAllocator allocator() {
     return allocator;
+  }
+
+  /** How many batches had their schema parsed (the first, and any whose bytes differed). */
+  public long schemaParses() {
+    return schemaParses;
   }
 
   /** The root of the last batch read, or null before the first. */
@@ -157,23 +168,30 @@ public final class OutputReader implements AutoCloseable {
       requireRange(m, schemaChildren, 4L * n, "output schema children");
       requireRange(m, arrayChildren, 4L * n, "output array children");
     }
-    Map<String, String> schemaMetadata = OutputSchema.metadata(m, schemaPtr, "output schema");
-
-    // 1. The schema: parsed every batch, fixed after the first.
-    Parsed[] columns = schemas.columns(m, schemaPtr, schemaChildren, n);
-    List<Field> fields = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      fields.add(columns[i].field);
-    }
-    Schema schema = new Schema(fields, schemaMetadata);
-    if (declared != null && !OutputSchema.sameFields(declared, schema)) {
-      throw violation("output schema " + schema + " differs from the declared " + declared);
-    }
-    if (root == null) {
-      build(columns, schema);
-    } else if (!root.getSchema().equals(schema)) {
-      throw violation(
-          "output schema changed between batches: was " + root.getSchema() + ", now " + schema);
+    // 1. The schema: parsed for the first batch. Later batches usually carry the same bytes and
+    // are only compared; one that differs is parsed and must still equal the first.
+    if (root == null
+        || n != parsed.length
+        || !OutputSchema.sameAsParsed(m, schemaPtr, schemaChildren, parsed, parsedTopMetadata)) {
+      schemaParses++;
+      Map<String, String> schemaMetadata = OutputSchema.metadata(m, schemaPtr, "output schema");
+      Parsed[] columns = schemas.columns(m, schemaPtr, schemaChildren, n);
+      List<Field> fields = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        fields.add(columns[i].field);
+      }
+      Schema schema = new Schema(fields, schemaMetadata);
+      if (declared != null && !OutputSchema.sameFields(declared, schema)) {
+        throw violation("output schema " + schema + " differs from the declared " + declared);
+      }
+      if (root == null) {
+        build(columns, schema);
+        parsed = columns;
+        parsedTopMetadata = OutputSchema.rawMetadata(m, schemaPtr);
+      } else if (!root.getSchema().equals(schema)) {
+        throw violation(
+            "output schema changed between batches: was " + root.getSchema() + ", now " + schema);
+      }
     }
 
     // 2. The arrays: everything validated and measured before anything is allocated.

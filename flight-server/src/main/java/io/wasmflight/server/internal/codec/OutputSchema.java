@@ -8,7 +8,9 @@ import io.wasmflight.server.internal.abi.AbiV1;
 import io.wasmflight.server.internal.abi.CDataFormat;
 import io.wasmflight.server.internal.abi.CDataFormat.Kind;
 import io.wasmflight.server.internal.guest.FlatMemory;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Parses the guest's output ArrowSchema tree (abi-v1.md 5.4, types.md) into Arrow Java fields,
- * checking depth, node count, pointer cycles, formats, children and dictionaries on the way. Parsed
- * again for every batch; the reader compares it with the first batch's.
+ * checking depth, node count, pointer cycles, formats, children and dictionaries on the way. The
+ * first batch's schema is parsed; later batches are compared byte for byte with what that parse
+ * read ({@link #sameAsParsed}) and parsed again only when they differ.
  */
 final class OutputSchema {
   static final int MAX_FORMAT_BYTES = 1024;
@@ -48,6 +51,90 @@ final class OutputSchema {
     Parsed dictionary;
     long dictionaryId = -1;
     Field dictionaryField;
+    // What this node was parsed from, for the later batches' byte comparison (sameAsParsed).
+    byte[] formatBytes;
+    byte[] nameBytes; // null: the name pointer was null
+    long flags;
+    byte[] metadataBytes; // null: the metadata pointer was null
+  }
+
+  /**
+   * True when the batch schema at {@code schemaPtr} is, byte for byte, the one {@code columns} were
+   * parsed from: same formats, names, flags, metadata and tree shape (the pointers may differ).
+   * Reads only what parsing read and allocates nothing, so a session parses its output schema once
+   * and later batches only compare. False on any difference or on anything a full parse would
+   * refuse, which then parses (and reports) as usual.
+   */
+  static boolean sameAsParsed(
+      FlatMemory m, int schemaPtr, int schemaChildren, Parsed[] columns, byte[] topMetadata) {
+    if (!sameMetadata(m, m.readInt(schemaPtr + AbiV1.Schema.METADATA), topMetadata)) {
+      return false;
+    }
+    if (columns.length > 0 && !inside(m, schemaChildren, 4L * columns.length)) {
+      return false;
+    }
+    for (int i = 0; i < columns.length; i++) {
+      if (!same(m, m.readInt(schemaChildren + 4 * i), columns[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean same(FlatMemory m, int s, Parsed p) {
+    if (!inside(m, s, AbiV1.Schema.SIZE)
+        || !sameCString(m, m.readInt(s + AbiV1.Schema.FORMAT), p.formatBytes)
+        || m.readLong(s + AbiV1.Schema.FLAGS) != p.flags
+        || !sameMetadata(m, m.readInt(s + AbiV1.Schema.METADATA), p.metadataBytes)
+        || m.readLong(s + AbiV1.Schema.N_CHILDREN) != p.children.length) {
+      return false;
+    }
+    int namePtr = m.readInt(s + AbiV1.Schema.NAME);
+    if (namePtr == 0 ? p.nameBytes != null : !sameCString(m, namePtr, p.nameBytes)) {
+      return false;
+    }
+    if (p.children.length > 0) {
+      int children = m.readInt(s + AbiV1.Schema.CHILDREN);
+      if (!inside(m, children, 4L * p.children.length)) {
+        return false;
+      }
+      for (int i = 0; i < p.children.length; i++) {
+        if (!same(m, m.readInt(children + 4 * i), p.children[i])) {
+          return false;
+        }
+      }
+    }
+    int dict = m.readInt(s + AbiV1.Schema.DICTIONARY);
+    return p.dictionary == null ? dict == 0 : dict != 0 && same(m, dict, p.dictionary);
+  }
+
+  private static boolean inside(FlatMemory m, int ptr, long len) {
+    long at = Integer.toUnsignedLong(ptr);
+    return ptr != 0 && at + len <= m.array().length;
+  }
+
+  /** The NUL-terminated string at {@code ptr} is exactly {@code bytes}. */
+  private static boolean sameCString(FlatMemory m, int ptr, byte[] bytes) {
+    if (bytes == null || !inside(m, ptr, bytes.length + 1L)) {
+      return false;
+    }
+    byte[] mem = m.array();
+    return mem[ptr + bytes.length] == 0
+        && Arrays.equals(mem, ptr, ptr + bytes.length, bytes, 0, bytes.length);
+  }
+
+  private static boolean sameMetadata(FlatMemory m, int ptr, byte[] raw) {
+    if (ptr == 0 || raw == null) {
+      return ptr == 0 && raw == null;
+    }
+    byte[] mem = m.array();
+    return inside(m, ptr, raw.length)
+        && Arrays.equals(mem, ptr, ptr + raw.length, raw, 0, raw.length);
+  }
+
+  /** The raw metadata of the schema at {@code schema}, after {@link #metadata} accepted it. */
+  static byte[] rawMetadata(FlatMemory m, int schema) {
+    return CDataMetadata.raw(m, m.readInt(schema + AbiV1.Schema.METADATA));
   }
 
   /** Parses the {@code n} column schemas the batch schema at {@code schemaPtr} points to. */
@@ -167,6 +254,10 @@ final class OutputSchema {
     }
     Parsed p = new Parsed();
     p.format = f;
+    p.formatBytes = format.getBytes(StandardCharsets.UTF_8);
+    p.nameBytes = namePtr == 0 ? null : name.getBytes(StandardCharsets.UTF_8);
+    p.flags = flags;
+    p.metadataBytes = rawMetadata(m, s);
     p.path = path;
     p.children = new Parsed[(int) nChildren];
     List<Field> childFields = new ArrayList<>((int) nChildren);
