@@ -84,7 +84,7 @@ class LimitsTest {
     }
   }
 
-  /** Both infinite loops, on both engines, are stopped; the server says so within 2x. */
+  /** Both infinite loops, on both engines, are stopped at the call time limit. */
   @ParameterizedTest(name = "{0} on {1}")
   @CsvSource({"loop,aot", "loop,interpreter", "loop_br_if,aot", "loop_br_if,interpreter"})
   void infiniteLoopsAreStopped(String function, String engine) {
@@ -99,8 +99,10 @@ class LimitsTest {
             + ") at batch 0: "
             + "a call ran past its time limit of 400 ms; the guest was stopped");
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    // Within 2x the deadline, measured by the client (so including instantiation and transport).
-    assertTrue(ms < 800, "took " + ms + " ms for a 400 ms limit");
+    // The limit is the guest's CPU time, so a loaded machine stretches the wall time this measures
+    // (instantiation and transport included): the bound only catches a guest that runs on past
+    // its deadline, which without the watchdog would be forever.
+    assertTrue(ms < 5_000, "took " + ms + " ms for a 400 ms limit");
   }
 
   @Test
