@@ -209,6 +209,39 @@ class AssemblyScriptExamplesTest {
     }
   }
 
+  @Test
+  void greetOnLargeBatchesWhileTheGarbageCollectorRuns() throws Exception {
+    // 200,000 strings decoded and built per session: the incremental GC collects in between,
+    // while the output builders hold raw pointers the GC does not know about.
+    int rows = 20_000;
+    long[] checked = {0};
+    int[] batch = {0};
+    try (VectorSchemaRoot in = VectorSchemaRoot.create(UTF8, server.allocator)) {
+      Exchange.run(server.client(), fn("greet", "aot"), in, 10, b -> {
+        VarCharVector s = (VarCharVector) in.getVector(0);
+        s.allocateNew();
+        for (int r = 0; r < rows; r++) {
+          if (r % 13 == 5) {
+            s.setNull(r);
+          } else {
+            s.setSafe(r, ("n" + b + "·" + r).getBytes(StandardCharsets.UTF_8));
+          }
+        }
+        in.setRowCount(rows);
+      }, out -> {
+        VarCharVector s = (VarCharVector) out.getVector(0);
+        int b = batch[0]++;
+        for (int r = 0; r < out.getRowCount(); r++) {
+          String expected = r % 13 == 5 ? null : "Hello, n" + b + "·" + r + "!";
+          assertEquals(expected, s.isNull(r) ? null : new String(s.get(r),
+              StandardCharsets.UTF_8), "batch " + b + " row " + r);
+          checked[0]++;
+        }
+      });
+    }
+    assertEquals(10L * rows, checked[0]);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"aot", "interpreter"})
   void lineTotalPassesIdThroughWithItsDeclaredSchema(String engine) throws Exception {
