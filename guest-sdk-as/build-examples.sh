@@ -9,6 +9,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-$here/target/wasm-examples}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)" # absolute: the script changes directory
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   cat >&2 <<MSG
@@ -37,7 +39,7 @@ fi
 
 # The examples import the library as a package, "wasm-flight-guest", as a user's project does
 # (there it is node_modules/wasm-flight-guest): resolve it to this directory.
-mkdir -p target/lib "$out"
+mkdir -p target/lib
 ln -sfn ../.. target/lib/wasm-flight-guest
 
 for src in examples/*.ts; do
