@@ -57,7 +57,8 @@ export class Batch {
   }
 
   /**
-   * Column `i` when it exists and has C Data format `format`; else null, with the error
+   * Column `i` when it exists, is not dictionary-encoded and has C Data format `format`; else
+   * null, with the error
    * "column 0 ('s') is utf8, expected int64" recorded for `wf_last_error`.
    */
   expect(i: i32, format: string): Column | null {
@@ -67,6 +68,12 @@ export class Batch {
       return null;
     }
     const c = this.column(i);
+    if (c.dictionaryEncoded) {
+      // the format of a dictionary-encoded column is its index type
+      invalidInput("column " + i.toString() + " ('" + c.name + "') is dictionary-encoded, expected "
+        + formatName(format));
+      return null;
+    }
     const actual = c.format;
     if (actual != format) {
       invalidInput("column " + i.toString() + " ('" + c.name + "') is " + formatName(actual)
@@ -87,6 +94,11 @@ export class Column {
 
   get format(): string {
     return cString(<usize>load<u32>(this.schema + ArrowSchema.FORMAT));
+  }
+
+  /** True for a dictionary-encoded column (its `format` is then the index type). */
+  get dictionaryEncoded(): bool {
+    return load<u32>(this.schema + ArrowSchema.DICTIONARY) != 0;
   }
 
   get nullable(): bool {
