@@ -6,5 +6,5 @@ export { fail, invalidInput, setError, clearError } from "./error";
 export { catalog, field } from "./catalog";
 export { Batch, Column, Int64Column, Float64Column, Utf8Column, cString } from "./input";
 export { Output, ColumnBuilder, Int64Builder, Float64Builder, Utf8Builder } from "./output";
-export { map, MapFunction, mapInt64, mapFloat64, mapUtf8 } from "./map";
+export { map, MapFunction, mapInt64, mapFloat64, mapUtf8, begin, end, single } from "./map";
 export { wfAbort } from "./abort";

@@ -124,7 +124,7 @@ export class Column {
 }
 
 /** Validity of a column: bit `offset + i` of an LSB-first bitmap, or all valid. */
-class Validity {
+export class Validity {
   readonly length: i32;
   protected readonly validity: usize;
   protected readonly offset: i32;
@@ -145,6 +145,11 @@ class Validity {
     return this.validity;
   }
 
+  /** Bit offset of row 0 in the validity bitmap. */
+  get validityOffset(): i32 {
+    return this.offset;
+  }
+
   @inline isValid(i: i32): bool {
     if (this.validity == 0) return true;
     const bit = <usize>(this.offset + i);
@@ -158,7 +163,8 @@ class Validity {
 
 /** An int64 (`l`) column. `get(i)` of a null slot returns whatever the buffer holds. */
 export class Int64Column extends Validity {
-  private readonly data: usize;
+  /** Address of the value of row 0 (the column's offset applied). */
+  readonly data: usize;
 
   constructor(column: Column) {
     super(column);
@@ -172,7 +178,8 @@ export class Int64Column extends Validity {
 
 /** A float64 (`g`) column. */
 export class Float64Column extends Validity {
-  private readonly data: usize;
+  /** Address of the value of row 0 (the column's offset applied). */
+  readonly data: usize;
 
   constructor(column: Column) {
     super(column);

@@ -14,11 +14,20 @@ export type MapFunction = (input: Batch, output: Output) => i32;
 /** Runs a map function on one batch: `return map(s, a, os, oa, myFunction);` */
 export function map(inSchema: usize, inArray: usize, outSchema: usize, outArray: usize,
     f: MapFunction): i32 {
-  clearError();
-  releaseOutput();
+  begin();
   const input = new Batch(inSchema, inArray);
   const output = new Output(input.rows);
-  let status = f(input, output);
+  return end(f(input, output), output, outSchema, outArray);
+}
+
+/** Start of every entry point: no error, no output in flight. */
+export function begin(): void {
+  clearError();
+  releaseOutput();
+}
+
+/** End of every entry point: writes `output` after `WF_OK`, else frees it. */
+export function end(status: i32, output: Output, outSchema: usize, outArray: usize): i32 {
   if (status == Status.OK) {
     status = output.finish(outSchema, outArray);
   }
@@ -32,7 +41,7 @@ export function map(inSchema: usize, inArray: usize, outSchema: usize, outArray:
 }
 
 /** Checks the batch has exactly one column (the scalar helpers' input). */
-function single(input: Batch): bool {
+export function single(input: Batch): bool {
   if (input.columns != 1) {
     invalidInput("expected 1 column, the batch has " + input.columns.toString());
     return false;
@@ -40,80 +49,90 @@ function single(input: Batch): bool {
   return true;
 }
 
-// The user's scalar function, set by each helper for the duration of one call (AssemblyScript
-// closures cannot capture it).
-let int64Fn: (x: i64) => i64 = (x: i64): i64 => x;
-let float64Fn: (x: f64) => f64 = (x: f64): f64 => x;
-let utf8Fn: (x: string) => string = (x: string): string => x;
-
-function int64Map(input: Batch, output: Output): i32 {
-  if (!single(input)) return Status.INVALID_INPUT;
-  const x = input.int64(0);
-  if (x == null) return Status.INVALID_INPUT;
-  const y = output.int64(x.column.name, x.column.nullable);
-  const f = int64Fn;
-  for (let i = 0; i < input.rows; i++) {
-    if (x.isNull(i)) {
-      y.setNull(i);
-    } else {
-      y.set(i, f(x.get(i)));
-    }
-  }
-  return Status.OK;
-}
-
-function float64Map(input: Batch, output: Output): i32 {
-  if (!single(input)) return Status.INVALID_INPUT;
-  const x = input.float64(0);
-  if (x == null) return Status.INVALID_INPUT;
-  const y = output.float64(x.column.name, x.column.nullable);
-  const f = float64Fn;
-  for (let i = 0; i < input.rows; i++) {
-    if (x.isNull(i)) {
-      y.setNull(i);
-    } else {
-      y.set(i, f(x.get(i)));
-    }
-  }
-  return Status.OK;
-}
-
-function utf8Map(input: Batch, output: Output): i32 {
-  if (!single(input)) return Status.INVALID_INPUT;
-  const x = input.utf8(0);
-  if (x == null) return Status.INVALID_INPUT;
-  const y = output.utf8(x.column.name, x.column.nullable);
-  const f = utf8Fn;
-  for (let i = 0; i < input.rows; i++) {
-    if (x.isNull(i)) {
-      y.appendNull();
-    } else {
-      y.append(f(x.get(i)));
-    }
-  }
-  return Status.OK;
-}
+// The scalar helpers are inlined into the export that calls them, so the compiler sees the
+// function literal passed as `f` and can call it directly in the loop; the loop skips the
+// validity test when the batch has no nulls and copies the input's bitmap in one go.
 
 /**
  * A scalar int64 function over a batch of one int64 column: `f` runs on each non-null value,
  * nulls stay null, the output column keeps the input's name and nullability.
  */
-export function mapInt64(inSchema: usize, inArray: usize, outSchema: usize, outArray: usize,
-    f: (x: i64) => i64): i32 {
-  int64Fn = f;
-  return map(inSchema, inArray, outSchema, outArray, int64Map);
+// @ts-ignore: decorator
+@inline export function mapInt64(inSchema: usize, inArray: usize, outSchema: usize,
+    outArray: usize, f: (x: i64) => i64): i32 {
+  begin();
+  const input = new Batch(inSchema, inArray);
+  const output = new Output(input.rows);
+  let status = Status.INVALID_INPUT;
+  const x = single(input) ? input.int64(0) : null;
+  if (x != null) {
+    const y = output.int64(x.column.name, x.column.nullable);
+    const src = x.data;
+    const dst = y.data;
+    const rows = input.rows;
+    if (x.allValid) {
+      for (let i = 0; i < rows; i++) {
+        store<i64>(dst + (<usize>i << 3), f(load<i64>(src + (<usize>i << 3))));
+      }
+    } else {
+      y.copyValidity(x);
+      for (let i = 0; i < rows; i++) {
+        if (x.isValid(i)) store<i64>(dst + (<usize>i << 3), f(load<i64>(src + (<usize>i << 3))));
+      }
+    }
+    status = Status.OK;
+  }
+  return end(status, output, outSchema, outArray);
 }
 
 /** As `mapInt64`, for one float64 column. */
-export function mapFloat64(inSchema: usize, inArray: usize, outSchema: usize, outArray: usize,
-    f: (x: f64) => f64): i32 {
-  float64Fn = f;
-  return map(inSchema, inArray, outSchema, outArray, float64Map);
+// @ts-ignore: decorator
+@inline export function mapFloat64(inSchema: usize, inArray: usize, outSchema: usize,
+    outArray: usize, f: (x: f64) => f64): i32 {
+  begin();
+  const input = new Batch(inSchema, inArray);
+  const output = new Output(input.rows);
+  let status = Status.INVALID_INPUT;
+  const x = single(input) ? input.float64(0) : null;
+  if (x != null) {
+    const y = output.float64(x.column.name, x.column.nullable);
+    const src = x.data;
+    const dst = y.data;
+    const rows = input.rows;
+    if (x.allValid) {
+      for (let i = 0; i < rows; i++) {
+        store<f64>(dst + (<usize>i << 3), f(load<f64>(src + (<usize>i << 3))));
+      }
+    } else {
+      y.copyValidity(x);
+      for (let i = 0; i < rows; i++) {
+        if (x.isValid(i)) store<f64>(dst + (<usize>i << 3), f(load<f64>(src + (<usize>i << 3))));
+      }
+    }
+    status = Status.OK;
+  }
+  return end(status, output, outSchema, outArray);
 }
 
 /** As `mapInt64`, for one utf8 column (values decoded to strings and encoded back). */
-export function mapUtf8(inSchema: usize, inArray: usize, outSchema: usize, outArray: usize,
-    f: (x: string) => string): i32 {
-  utf8Fn = f;
-  return map(inSchema, inArray, outSchema, outArray, utf8Map);
+// @ts-ignore: decorator
+@inline export function mapUtf8(inSchema: usize, inArray: usize, outSchema: usize,
+    outArray: usize, f: (x: string) => string): i32 {
+  begin();
+  const input = new Batch(inSchema, inArray);
+  const output = new Output(input.rows);
+  let status = Status.INVALID_INPUT;
+  const x = single(input) ? input.utf8(0) : null;
+  if (x != null) {
+    const y = output.utf8(x.column.name, x.column.nullable);
+    for (let i = 0; i < input.rows; i++) {
+      if (x.isNull(i)) {
+        y.appendNull();
+      } else {
+        y.append(f(x.get(i)));
+      }
+    }
+    status = Status.OK;
+  }
+  return end(status, output, outSchema, outArray);
 }

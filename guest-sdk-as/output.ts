@@ -5,7 +5,7 @@
 import { ArrowArray, ArrowSchema, FLAG_NULLABLE, Status } from "./abi";
 import { fail } from "./error";
 import { outputBlock, retrackOutput, trackOutput } from "./memory";
-import { Column } from "./input";
+import { Column, Validity } from "./input";
 
 // Any non-zero value marks a struct as not released (the host never calls it).
 const RELEASE_MARK: u32 = 1;
@@ -51,7 +51,6 @@ export abstract class ColumnBuilder {
 /** Validity of a fixed-length builder: allocated (all valid) at the first null. */
 abstract class FixedBuilder extends ColumnBuilder {
   protected validity: usize = 0;
-  protected nulls: i32 = 0;
 
   @inline setNull(i: i32): void {
     if (this.validity == 0) {
@@ -61,7 +60,25 @@ abstract class FixedBuilder extends ColumnBuilder {
     }
     const at = this.validity + (<usize>i >> 3);
     store<u8>(at, load<u8>(at) & ~(<u8>1 << <u8>(i & 7)));
-    this.nulls++;
+  }
+
+  /** Sets the same slots null as `source` (an input column of as many rows), in bulk. */
+  copyValidity(source: Validity): void {
+    const from = source.validityBuffer;
+    if (from == 0) return;
+    const bytes = (<usize>this.rows + 7) >> 3;
+    if (this.validity == 0) {
+      this.validity = outputBlock(bytes);
+    }
+    const bit = source.validityOffset;
+    if ((bit & 7) == 0) {
+      memory.copy(this.validity, from + (<usize>bit >> 3), bytes);
+    } else {
+      memory.fill(this.validity, 0xff, bytes);
+      for (let i = 0; i < this.rows; i++) {
+        if (source.isNull(i)) this.setNull(i);
+      }
+    }
   }
 
   protected nullCount(): i64 {

@@ -68,6 +68,11 @@ def test_as_fahrenheit_and_greet(client, as_module):
     celsius = [0.0, None, 100.0, -40.0, 21.5]
     out = exchange(client, path(as_module, "fahrenheit"), pa.table({"c": pa.array(celsius)}))
     assert out.column("c").to_pylist() == [None if c is None else c * 1.8 + 32.0 for c in celsius]
+    no_nulls = [i / 7 - 50 for i in range(10_000)]   # the helpers' loop without validity tests
+    out = exchange(client, path(as_module, "fahrenheit"), pa.table({"c": pa.array(no_nulls)}),
+                   max_chunksize=3_000)
+    assert out.column("c").null_count == 0
+    assert out.column("c").to_pylist() == [c * 1.8 + 32.0 for c in no_nulls]
     names = ["Ada", None, "", "Grüße", "🦀"]
     out = exchange(client, path(as_module, "greet"), pa.table({"name": pa.array(names)}))
     assert out.column("name").to_pylist() == [None if n is None else f"Hello, {n}!" for n in names]
