@@ -13,7 +13,8 @@ wf_log "Rust guest SDK: example guests for wasm32 (installs the target if missin
 bash guest-sdk-rust/build-examples.sh
 bash guest-sdk-rust/test-sdk.sh
 
-wf_log "Java tests (mvn verify)"
+wf_log "Java tests (mvn verify; builds the Rust and AssemblyScript example guests)"
+wf_ensure_node
 mvn -B -ntp -Dstyle.color=never verify
 
 wf_log "pyarrow client tests"

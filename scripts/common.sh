@@ -68,6 +68,18 @@ wf_ensure_wabt() {
   command -v wat2wasm >/dev/null 2>&1 || wf_log "warning: wat2wasm not found; the pyarrow tests that need WAT guests will be skipped (install wabt)"
 }
 
+# Node.js and npm, for the AssemblyScript guests (guest-sdk-as/build-examples.sh runs `npm ci`
+# and the compiler during the Maven build). Installs Debian's packages when running as root.
+wf_ensure_node() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    wf_log "installing Node.js and npm with apt-get (for the AssemblyScript guests)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } >/dev/null 2>&1 || true
+  fi
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+    || wf_die "Node.js 18+ and npm are required to build the AssemblyScript guests (guest-sdk-as): install them (e.g. apt-get install nodejs npm)"
+}
+
 # Creates or repairs the Python venv used by the client tests (.venv, with pyarrow and pytest).
 wf_ensure_venv() {
   local venv="$WF_ROOT/.venv"

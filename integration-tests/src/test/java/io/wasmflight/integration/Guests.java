@@ -29,19 +29,24 @@ final class Guests {
     return built("wasmflight.hostile.dir", crate);
   }
 
+  /** An AssemblyScript example by file name (guest-sdk-as/examples/, e.g. {@code as_examples}). */
+  static byte[] assemblyScript(String example) {
+    return built("wasmflight.as.dir", example);
+  }
+
   private static byte[] built(String property, String example) {
     String dir = System.getProperty(property);
     if (dir == null) {
       throw new IllegalStateException(
           property
               + " is not set; run the tests with Maven, "
-              + "which builds the Rust guests first");
+              + "which builds the example guests first");
     }
     Path file = Path.of(dir, example + ".wasm");
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("Rust example " + file + " was not built", e);
+      throw new UncheckedIOException("example guest " + file + " was not built", e);
     }
   }
 
