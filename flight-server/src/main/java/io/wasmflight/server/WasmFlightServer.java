@@ -34,6 +34,7 @@ public final class WasmFlightServer implements AutoCloseable {
   private final Readiness readiness;
   private final ServerConfig config;
   private int metricsPort = -1;
+  private boolean closed;
 
   private WasmFlightServer(
       FlightServer flight,
@@ -194,9 +195,18 @@ public final class WasmFlightServer implements AutoCloseable {
     }
   }
 
-  /** Health NOT_SERVING at once, then the server stops (in-flight calls get 10 s to end). */
+  /**
+   * Health NOT_SERVING at once, then the server stops (in-flight calls get 10 s to end). A second
+   * call does nothing.
+   */
   @Override
   public void close() throws InterruptedException {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     readiness.shutdown();
     metrics.close();
     flight.shutdown();
