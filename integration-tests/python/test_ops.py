@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.flight as flight
 import pytest
 
-METRICS = re.compile(r"wasm-flight metrics on (http://127\.0\.0\.1:\d+)/metrics")
 LINE = re.compile(r"INFO io\.wasmflight\.server\.exchange - exchange (\S+) (.*)$")
 
 
@@ -24,8 +23,8 @@ LINE = re.compile(r"INFO io\.wasmflight\.server\.exchange - exchange (\S+) (.*)$
 def ops_server(start_server, examples_dir):
     server = start_server("--metrics-port", "0",
                           "--register", f"ops={examples_dir / 'add_one.wasm'}")
-    base = next(m.group(1) for m in map(METRICS.search, server.stdout_lines) if m)
-    return server, base
+    assert server.metrics_url, server.stdout_lines
+    return server, server.metrics_url
 
 
 def scrape(base):
