@@ -16,6 +16,8 @@ import pyarrow as pa
 import pyarrow.flight as flight
 import pytest
 
+from conftest import SERVER_SCRIPT
+
 LINE = re.compile(r"INFO io\.wasmflight\.server\.exchange - exchange (\S+) (.*)$")
 
 
@@ -197,3 +199,21 @@ def test_client_that_vanishes_is_one_line_without_stack_trace(ops_server):
     assert "Stream Error" not in new and "Exception" not in new, new
     assert not [l for l in new.splitlines() if l.startswith("\tat ")], new
     assert len([l for l in new.splitlines() if "ops/add_one" in l]) == 1, new
+
+
+def test_a_register_that_fails_stops_the_start(tmp_path):
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"not wasm")
+    done = subprocess.run(
+        [str(SERVER_SCRIPT), "--port", "0", "--data-dir", str(tmp_path / "data"),
+         "--register", f"good={bad.parent / 'missing.wasm'}"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done
+    assert "cannot read" in done.stderr and "listening" not in done.stdout, done
+    done = subprocess.run(
+        [str(SERVER_SCRIPT), "--port", "0", "--data-dir", str(tmp_path / "data"),
+         "--register", f"b={bad}"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done
+    assert f"wasm-flight: module rejected in preload b={bad}: " in done.stderr, done.stderr
+    assert "listening" not in done.stdout, done
