@@ -55,6 +55,7 @@ public final class ServerMetrics implements AutoCloseable {
             .name("wasmflight_sessions")
             .help("Exchanges finished, by outcome (ok, error, cancelled)")
             .labelNames("outcome")
+            .withoutExemplars()
             .register(registry);
     GaugeWithCallback.builder()
         .name("wasmflight_sessions_active")
@@ -75,6 +76,7 @@ public final class ServerMetrics implements AutoCloseable {
                 "Failed calls (exchanges and actions) by error kind of proto-docs/errors.md;"
                     + " guest traps are kind=\"trap\"")
             .labelNames("kind")
+            .withoutExemplars()
             .register(registry);
     duration =
         Histogram.builder()
@@ -98,7 +100,9 @@ public final class ServerMetrics implements AutoCloseable {
   }
 
   private Counter counter(String name, String help) {
-    return Counter.builder().name(name).help(help).register(registry);
+    // No exemplars: there is no tracer to take them from, and a counter moved per batch should
+    // not look for one.
+    return Counter.builder().name(name).help(help).withoutExemplars().register(registry);
   }
 
   /** The label of an error kind: its errors.md prefix with underscores ("bad_request"). */
