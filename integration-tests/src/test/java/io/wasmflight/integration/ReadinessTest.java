@@ -139,6 +139,23 @@ class ReadinessTest {
   }
 
   @Test
+  void theStartingMessageCountsTheModules() throws Exception {
+    try (BufferAllocator root = new RootAllocator()) {
+      WasmFlightServer server = WasmFlightServer.listen(config("add_one"), root);
+      try (FlightClient client =
+          FlightClient.builder(root, Location.forGrpcInsecure("127.0.0.1", server.port()))
+              .build()) {
+        FlightRuntimeException e =
+            assertThrows(FlightRuntimeException.class, () -> listModules(client));
+        assertEquals(FlightStatusCode.UNAVAILABLE, e.status().code());
+        assertEquals("starting: loading 1 module", e.status().description());
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  @Test
   void startReturnsOnlyOnceEveryPreloadIsRegistered() throws Exception {
     try (BufferAllocator root = new RootAllocator();
         WasmFlightServer server = WasmFlightServer.start(config("add_one", "upper"), root);

@@ -69,7 +69,9 @@ public final class Readiness implements ServerInterceptor {
     if (ready || HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
       return next.startCall(call, headers);
     }
-    String why = stopping ? "shutting down" : "starting: loading " + loading + " modules";
+    int n = loading;
+    String why =
+        stopping ? "shutting down" : "starting: loading " + n + (n == 1 ? " module" : " modules");
     call.close(Status.UNAVAILABLE.withDescription(why), new Metadata());
     return new ServerCall.Listener<>() {};
   }
