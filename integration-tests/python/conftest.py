@@ -34,6 +34,7 @@ DEFAULT_EXAMPLES_DIRS = (
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
 LISTENING = re.compile(r"wasm-flight listening on (grpc://127\.0\.0\.1:\d+)")
+METRICS = re.compile(r"wasm-flight metrics on (http://127\.0\.0\.1:\d+)/metrics")
 
 
 # --------------------------------------------------------------------------------------------
@@ -41,12 +42,14 @@ LISTENING = re.compile(r"wasm-flight listening on (grpc://127\.0\.0\.1:\d+)")
 # --------------------------------------------------------------------------------------------
 
 class ServerProcess:
-    """A wasm-flight server started with `--port 0`; `location` is its grpc:// address."""
+    """A wasm-flight server started with `--port 0`; `location` is its grpc:// address, and
+    `metrics_url` its operator endpoint (http://host:port) when started with `--metrics-port`."""
 
     def __init__(self, data_dir, log_path, *extra_args):
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.stdout_lines = []
+        self.metrics_url = None
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [str(SERVER_SCRIPT), "--port", "0", "--data-dir", str(self.data_dir), *extra_args],
@@ -82,6 +85,9 @@ class ServerProcess:
                 pytest.fail(f"wasm-flight exited with code {self.process.returncode} before it "
                             f"was listening{self._diagnostics()}", pytrace=False)
             self.stdout_lines.append(line.rstrip("\n"))
+            metrics = METRICS.search(line)
+            if metrics:
+                self.metrics_url = metrics.group(1)
             match = LISTENING.search(line)
             if match:
                 return match.group(1)
@@ -125,8 +131,8 @@ def start_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(start_server):
-    """The shared server for the whole session."""
-    return start_server()
+    """The shared server for the whole session (with its metrics endpoint on a free port)."""
+    return start_server("--metrics-port", "0")
 
 
 @pytest.fixture(scope="session")

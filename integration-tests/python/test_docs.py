@@ -1,7 +1,8 @@
 """Runs every ```python block of the docs against a live server, in order, in one namespace.
 
 A docs example that stops working fails the suite. Blocks see `LOCATION` (the server's grpc://
-address) and `EXAMPLES_DIR` (the directory with add_one.wasm, upper.wasm and line_total.wasm).
+address), `METRICS_URL` (its operator endpoint, http://host:port) and `EXAMPLES_DIR` (the
+directory with add_one.wasm, upper.wasm and line_total.wasm).
 """
 
 import re
@@ -36,9 +37,10 @@ def test_the_protocol_doc_has_python_examples():
 
 
 @pytest.fixture(scope="module")
-def namespace(location, examples_dir):
+def namespace(server, location, examples_dir):
     """One namespace shared by all blocks, so a block can use what an earlier one defined."""
-    return {"__name__": "__docs__", "LOCATION": location, "EXAMPLES_DIR": str(examples_dir)}
+    return {"__name__": "__docs__", "LOCATION": location, "METRICS_URL": server.metrics_url,
+            "EXAMPLES_DIR": str(examples_dir)}
 
 
 @pytest.mark.parametrize("doc,line,code", BLOCKS)

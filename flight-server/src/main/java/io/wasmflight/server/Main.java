@@ -1,10 +1,6 @@
 package io.wasmflight.server;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
@@ -24,8 +20,13 @@ public final class Main {
         --output-budget-mb N     output a session buffers for a slow reader (default 256)
         --stall-timeout-ms N     end a session whose client neither writes nor reads for this
                                  long (default 60000)
-        --register NAME=FILE     register FILE as module NAME at start (repeatable)
+        --register NAME=FILE     register FILE as module NAME at start (repeatable); the
+                                 server reports ready only once all are registered
         --help                   this text
+      operations (README "Operations"):
+        --metrics-port N         serve /metrics (Prometheus) and /ready over HTTP on port N,
+                                 0 = any free port (default: off)
+        --metrics-host HOST      address the metrics port binds (default: --host)
       """;
 
   private static final java.util.Set<String> OPTIONS =
@@ -39,13 +40,15 @@ public final class Main {
           "--call-timeout-ms",
           "--session-timeout-ms",
           "--output-budget-mb",
-          "--stall-timeout-ms");
+          "--stall-timeout-ms",
+          // operations
+          "--metrics-port",
+          "--metrics-host");
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
     ServerConfig config = ServerConfig.defaults();
-    List<String[]> registrations = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
@@ -78,27 +81,32 @@ public final class Main {
           if (eq <= 0) {
             fail("--register takes NAME=FILE, got " + v);
           }
-          registrations.add(new String[] {v.substring(0, eq), v.substring(eq + 1)});
+          config = config.withPreload(v.substring(0, eq), Path.of(v.substring(eq + 1)));
         }
+        // operations
+        case "--metrics-port" -> config = config.withMetricsPort(parseInt(a, v));
+        case "--metrics-host" -> config = config.withMetricsHost(v);
         default -> fail("unknown option " + a);
       }
     }
     BufferAllocator root = new RootAllocator();
-    WasmFlightServer server = WasmFlightServer.start(config, root);
-    for (String[] r : registrations) {
-      byte[] wasm;
-      try {
-        wasm = Files.readAllBytes(Path.of(r[1]));
-      } catch (IOException e) {
-        fail("cannot read " + r[1] + ": " + e.getMessage());
-        return;
-      }
-      try {
-        server.register(r[0], wasm);
-      } catch (WasmFlightException e) {
-        fail("cannot register " + r[1] + " as '" + r[0] + "': " + e.getMessage());
-      }
-      System.out.println("registered module '" + r[0] + "' from " + r[1]);
+    WasmFlightServer server;
+    try {
+      server = WasmFlightServer.start(config, root);
+    } catch (WasmFlightException | java.io.UncheckedIOException e) {
+      fail(e.getMessage());
+      return;
+    }
+    for (ServerConfig.Preload p : config.preloads()) {
+      System.out.println("registered module '" + p.name() + "' from " + p.file());
+    }
+    if (server.metricsPort() >= 0) {
+      System.out.println(
+          "wasm-flight metrics on http://"
+              + config.metricsHost()
+              + ":"
+              + server.metricsPort()
+              + "/metrics (readiness: /ready)");
     }
     Runtime.getRuntime()
         .addShutdownHook(

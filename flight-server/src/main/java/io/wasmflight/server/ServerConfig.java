@@ -2,6 +2,8 @@ package io.wasmflight.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -32,6 +34,19 @@ public final class ServerConfig {
   private Duration compileTimeout = Duration.ofSeconds(60);
   private long outputBudgetBytes = 256L << 20;
   private Duration stallTimeout = Duration.ofSeconds(60);
+  private int metricsPort = -1;
+  private String metricsHost;
+  private List<Preload> preloads = List.of();
+
+  /**
+   * A module registered at start, before the server reports ready ({@code --register NAME=FILE}).
+   */
+  public record Preload(String name, Path file) {
+    public Preload {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(file, "file");
+    }
+  }
 
   private ServerConfig() {}
 
@@ -61,6 +76,9 @@ public final class ServerConfig {
     c.compileTimeout = compileTimeout;
     c.outputBudgetBytes = outputBudgetBytes;
     c.stallTimeout = stallTimeout;
+    c.metricsPort = metricsPort;
+    c.metricsHost = metricsHost;
+    c.preloads = preloads;
     return c;
   }
 
@@ -132,6 +150,21 @@ public final class ServerConfig {
   /** How long a session may wait on a client that neither sends input nor reads output. */
   public Duration stallTimeout() {
     return stallTimeout;
+  }
+
+  /** Port of the operator HTTP endpoint ({@code /metrics}, {@code /ready}); -1 = off (default). */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  /** Address the operator endpoint binds: by default the Flight {@link #host()}. */
+  public String metricsHost() {
+    return metricsHost != null ? metricsHost : host;
+  }
+
+  /** Modules registered at start, in order, before the server is ready. */
+  public List<Preload> preloads() {
+    return preloads;
   }
 
   public ServerConfig withHost(String v) {
@@ -220,6 +253,29 @@ public final class ServerConfig {
     require(v.toMillis() >= 1, "stallTimeout must be at least 1 ms: " + v);
     ServerConfig c = copy();
     c.stallTimeout = v;
+    return c;
+  }
+
+  /** 0 = any free port ({@link WasmFlightServer#metricsPort()} says which), -1 = off. */
+  public ServerConfig withMetricsPort(int v) {
+    require(v >= -1 && v <= 65535, "metrics port out of range: " + v);
+    ServerConfig c = copy();
+    c.metricsPort = v;
+    return c;
+  }
+
+  public ServerConfig withMetricsHost(String v) {
+    ServerConfig c = copy();
+    c.metricsHost = Objects.requireNonNull(v, "metricsHost");
+    return c;
+  }
+
+  /** Adds a module to register at start (see {@link Preload}). */
+  public ServerConfig withPreload(String name, Path file) {
+    ServerConfig c = copy();
+    List<Preload> all = new ArrayList<>(preloads);
+    all.add(new Preload(name, file));
+    c.preloads = List.copyOf(all);
     return c;
   }
 }

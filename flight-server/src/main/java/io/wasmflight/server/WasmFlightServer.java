@@ -1,10 +1,14 @@
 package io.wasmflight.server;
 
 import io.wasmflight.server.internal.flight.WasmFlightProducer;
+import io.wasmflight.server.internal.ops.ClientDisconnects;
+import io.wasmflight.server.internal.ops.Readiness;
+import io.wasmflight.server.internal.ops.ServerMetrics;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
@@ -26,20 +30,57 @@ public final class WasmFlightServer implements AutoCloseable {
   private final FlightServer flight;
   private final WasmFlightProducer producer;
   private final BufferAllocator allocator;
+  private final ServerMetrics metrics;
+  private final Readiness readiness;
+  private final ServerConfig config;
+  private int metricsPort = -1;
+  private boolean closed;
 
   private WasmFlightServer(
-      FlightServer flight, WasmFlightProducer producer, BufferAllocator allocator) {
+      FlightServer flight,
+      WasmFlightProducer producer,
+      BufferAllocator allocator,
+      ServerMetrics metrics,
+      Readiness readiness,
+      ServerConfig config) {
     this.flight = flight;
     this.producer = producer;
     this.allocator = allocator;
+    this.metrics = metrics;
+    this.readiness = readiness;
+    this.config = config;
   }
 
-  /** Loads the persisted modules and starts serving. */
+  /**
+   * Loads the persisted modules, opens the port, registers the {@link ServerConfig#preloads()} and
+   * returns once the server is ready. Until then the port is open but the gRPC health service says
+   * NOT_SERVING and every Flight call fails with UNAVAILABLE "starting: loading N modules", so a
+   * client that connects as soon as the port opens never sees a half-loaded server.
+   */
   public static WasmFlightServer start(ServerConfig config, BufferAllocator parent) {
+    WasmFlightServer server = listen(config, parent);
+    try {
+      server.finishStarting();
+    } catch (RuntimeException e) {
+      server.closeQuietly();
+      throw e;
+    }
+    return server;
+  }
+
+  /**
+   * The first half of {@link #start}: the persisted modules loaded and the ports open, the server
+   * not yet ready (health NOT_SERVING, Flight calls UNAVAILABLE) until {@link #finishStarting()}.
+   */
+  public static WasmFlightServer listen(ServerConfig config, BufferAllocator parent) {
+    ClientDisconnects.install();
     ModuleRegistry registry = new ModuleRegistry(config);
     registry.loadPersisted();
+    ServerMetrics metrics = new ServerMetrics(() -> registry.list().size());
+    Readiness readiness = new Readiness();
+    readiness.loading(config.preloads().size());
     BufferAllocator allocator = parent.newChildAllocator("wasm-flight-server", 0, Long.MAX_VALUE);
-    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config);
+    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config, metrics);
     // A register body carries the module as base64 (4/3 of its size) plus a little JSON.
     long maxMessage = Math.min(Integer.MAX_VALUE, config.maxModuleBytes() * 4 / 3 + (1 << 20));
     FlightServer flight =
@@ -51,6 +92,8 @@ public final class WasmFlightServer implements AutoCloseable {
                 (java.util.function.Consumer<io.grpc.netty.NettyServerBuilder>)
                     b -> {
                       b.intercept(new InputReadGuard());
+                      b.intercept(readiness);
+                      b.addService(readiness.healthService());
                       b.setBinaryLog(InputReadGuard.requestScanner());
                     })
             .build();
@@ -61,7 +104,49 @@ public final class WasmFlightServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    return new WasmFlightServer(flight, producer, allocator);
+    WasmFlightServer server =
+        new WasmFlightServer(flight, producer, allocator, metrics, readiness, config);
+    if (config.metricsPort() >= 0) {
+      try {
+        server.metricsPort =
+            metrics.serve(config.metricsHost(), config.metricsPort(), readiness::isReady);
+      } catch (RuntimeException e) {
+        server.closeQuietly();
+        throw e;
+      }
+    }
+    return server;
+  }
+
+  /**
+   * Registers the {@link ServerConfig#preloads()} in order, then reports ready (health SERVING) and
+   * lets Flight calls through. A module that cannot be read or registered fails the start.
+   */
+  public void finishStarting() {
+    for (ServerConfig.Preload p : config.preloads()) {
+      byte[] wasm;
+      try {
+        wasm = Files.readAllBytes(p.file());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + p.file() + ": " + e.getMessage(), e);
+      }
+      try {
+        producer.register(p.name(), wasm);
+      } catch (WasmFlightException e) {
+        throw e.at("preload " + p.name() + "=" + p.file());
+      }
+    }
+    readiness.ready();
+  }
+
+  /** Whether the server serves Flight calls (see {@link #start}). */
+  public boolean isReady() {
+    return readiness.isReady();
+  }
+
+  /** The port of the operator endpoint ({@code /metrics}, {@code /ready}), or -1 when off. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** The port actually bound (useful with port 0). */
@@ -101,8 +186,29 @@ public final class WasmFlightServer implements AutoCloseable {
     flight.awaitTermination();
   }
 
+  /** {@link #close()} for a failed start: the cause of the failure is what the caller reports. */
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Health NOT_SERVING at once, then the server stops (in-flight calls get 10 s to end). A second
+   * call does nothing.
+   */
   @Override
   public void close() throws InterruptedException {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    readiness.shutdown();
+    metrics.close();
     flight.shutdown();
     if (!flight.awaitTermination(10, TimeUnit.SECONDS)) {
       flight.close();

@@ -75,6 +75,11 @@ final class TestServer implements AutoCloseable {
     return server.port();
   }
 
+  /** The operator endpoint's port ({@code /metrics}), -1 when the config left it off. */
+  int metricsPort() {
+    return server.metricsPort();
+  }
+
   /** Runs an action and parses its single JSON result. */
   JsonNode action(String type, String body) {
     Iterator<Result> results =

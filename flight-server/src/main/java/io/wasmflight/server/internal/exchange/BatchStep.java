@@ -47,6 +47,11 @@ public interface BatchStep extends AutoCloseable {
    */
   Schema emptyStreamSchema(Schema input, DictionaryProvider dictionaries);
 
+  /** The guest linear memory this step holds now, in bytes (0 for a native step). */
+  default long memoryBytes() {
+    return 0;
+  }
+
   @Override
   void close();
 }

@@ -2,6 +2,7 @@ package io.wasmflight.server.internal.exchange;
 
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.codec.InputWriter;
+import io.wasmflight.server.internal.ops.ExchangeStats;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -9,6 +10,7 @@ import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -27,17 +29,26 @@ public final class ExchangeSession {
   private final long allocatorLimit;
   private final long outputBudget;
   private final SessionWatch watch;
+  private final ExchangeStats stats;
   private long batch = -1;
   private boolean finishing;
 
   /**
    * @param name "module/function (engine)", used in errors and the allocator name
+   * @param stats where the session counts its batches, rows and bytes; a successful run finishes it
+   *     (a failed one is finished by the caller, which knows how to report the failure)
    */
-  public ExchangeSession(String name, long allocatorLimit, long outputBudget, SessionWatch watch) {
+  public ExchangeSession(
+      String name,
+      long allocatorLimit,
+      long outputBudget,
+      SessionWatch watch,
+      ExchangeStats stats) {
     this.name = name;
     this.allocatorLimit = allocatorLimit;
     this.outputBudget = outputBudget;
     this.watch = watch;
+    this.stats = stats;
   }
 
   /** Location for error messages: the function and, once streaming, the batch index. */
@@ -57,44 +68,65 @@ public final class ExchangeSession {
     try (BufferAllocator allocator =
             parent.newChildAllocator(
                 "exchange-" + IDS.incrementAndGet() + " " + name, 0, allocatorLimit);
-        OutputQueue out = new OutputQueue(listener, allocator, outputBudget, watch);
+        OutputQueue out = new OutputQueue(listener, allocator, outputBudget, watch, stats);
         BatchStep step = openStep.apply(allocator)) {
-      out.step(step);
-      Schema inputSchema = null;
-      batch = 0;
-      while (nextBatch(reader)) {
-        VectorSchemaRoot in = reader.getRoot();
-        if (inputSchema == null) {
-          inputSchema = in.getSchema();
-        } else if (!inputSchema.equals(in.getSchema())) {
-          throw new WasmFlightException.BadRequest(
-              "input schema changed at batch "
-                  + batch
-                  + ": the session started with "
-                  + inputSchema
-                  + ", now "
-                  + in.getSchema());
-        }
-        withMemoryLimit(() -> step.apply(in, reader.getDictionaryProvider(), out));
-        batch++;
+      stats.memory(step::memoryBytes);
+      try {
+        pump(reader, out, step);
+      } finally {
+        stats.memory(null);
       }
-      unreadable();
-      finishing = true;
-      withMemoryLimit(() -> step.finish(out));
-      finishing = false;
-      if (!out.started()) {
-        // No output batch: still start the stream with the best schema we can know.
-        out.start(
-            step.emptyStreamSchema(
-                reader.hasRoot() ? reader.getRoot().getSchema() : null,
-                reader.getDictionaryProvider()),
-            step.outputDictionaries());
-      }
-      out.awaitDrained();
     }
     // Only now that the step and the exchange's allocator are closed: a client that sees the
-    // stream complete (and, say, shuts the server down) finds every buffer released.
+    // stream complete (and, say, shuts the server down) finds every buffer released, and a scrape
+    // of the metrics after it counts this exchange.
+    stats.finish(ExchangeStats.Outcome.OK, null, null);
     listener.completed();
+  }
+
+  private void pump(FlightStream reader, OutputQueue out, BatchStep step) {
+    out.step(step);
+    Schema inputSchema = null;
+    batch = 0;
+    while (nextBatch(reader)) {
+      VectorSchemaRoot in = reader.getRoot();
+      if (inputSchema == null) {
+        inputSchema = in.getSchema();
+      } else if (!inputSchema.equals(in.getSchema())) {
+        throw new WasmFlightException.BadRequest(
+            "input schema changed at batch "
+                + batch
+                + ": the session started with "
+                + inputSchema
+                + ", now "
+                + in.getSchema());
+      }
+      stats.input(in.getRowCount(), bufferBytes(in));
+      withMemoryLimit(() -> step.apply(in, reader.getDictionaryProvider(), out));
+      batch++;
+    }
+    unreadable();
+    finishing = true;
+    withMemoryLimit(() -> step.finish(out));
+    finishing = false;
+    if (!out.started()) {
+      // No output batch: still start the stream with the best schema we can know.
+      out.start(
+          step.emptyStreamSchema(
+              reader.hasRoot() ? reader.getRoot().getSchema() : null,
+              reader.getDictionaryProvider()),
+          step.outputDictionaries());
+    }
+    out.awaitDrained();
+  }
+
+  /** The Arrow buffer bytes of a batch (dictionaries not counted). */
+  private static long bufferBytes(VectorSchemaRoot root) {
+    long n = 0;
+    for (FieldVector v : root.getFieldVectors()) {
+      n += v.getBufferSize();
+    }
+    return n;
   }
 
   /** Runs step work with the exchange's Arrow memory limit reported as a limit. */

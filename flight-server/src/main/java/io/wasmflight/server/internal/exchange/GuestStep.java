@@ -268,6 +268,11 @@ public final class GuestStep implements BatchStep {
   }
 
   @Override
+  public long memoryBytes() {
+    return guest.memory().size();
+  }
+
+  @Override
   public DictionaryProvider outputDictionaries() {
     return passThrough != null ? passThrough.provider() : output.dictionaries();
   }

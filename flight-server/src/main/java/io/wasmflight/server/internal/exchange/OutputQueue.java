@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal.exchange;
 
 import io.wasmflight.server.WasmFlightException;
+import io.wasmflight.server.internal.ops.ExchangeStats;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,7 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
   private final BufferAllocator allocator;
   private final long budgetBytes;
   private final SessionWatch watch;
+  private final ExchangeStats stats;
   private boolean forwardEmpty;
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private long queuedBytes;
@@ -50,7 +52,9 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
       ServerStreamListener listener,
       BufferAllocator allocator,
       long budgetBytes,
-      SessionWatch watch) {
+      SessionWatch watch,
+      ExchangeStats stats) {
+    this.stats = stats;
     this.listener = listener;
     this.allocator = allocator;
     this.budgetBytes = budgetBytes;
@@ -180,10 +184,16 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
 
   /** Loads a batch into the stream's root and sends it; the batch is closed. */
   private void send(ArrowRecordBatch batch) {
+    long bytes = 0;
+    for (ArrowBuf b : batch.getBuffers()) {
+      bytes += b.readableBytes();
+    }
+    int rows = batch.getLength();
     try (batch) {
       loader.load(batch);
     }
     listener.putNext();
+    stats.output(rows, bytes);
     watch.progress();
   }
 

@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal.flight;
 
 import io.wasmflight.server.WasmFlightException;
+import io.wasmflight.server.internal.ops.ServerMetrics;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.slf4j.Logger;
@@ -32,6 +33,20 @@ public final class ErrorMapping {
       case WasmFlightException.TimedOut x -> CallStatus.TIMED_OUT;
       case WasmFlightException.ClientStalled x -> CallStatus.TIMED_OUT;
     };
+  }
+
+  /**
+   * The error kind of a failure for metrics and logs: the errors.md prefix with underscores
+   * ("bad_request", "trap"), a Flight status's code in lower case, or "internal" for a server bug.
+   */
+  public static String kind(Throwable t) {
+    if (t instanceof WasmFlightException e) {
+      return ServerMetrics.kindLabel(e.kind());
+    }
+    if (t instanceof FlightRuntimeException f) {
+      return f.status().code().name().toLowerCase(java.util.Locale.ROOT);
+    }
+    return "internal";
   }
 
   /**

@@ -16,6 +16,8 @@ import io.wasmflight.server.internal.exchange.NativeStep;
 import io.wasmflight.server.internal.exchange.SessionWatch;
 import io.wasmflight.server.internal.guest.CallBudget;
 import io.wasmflight.server.internal.guest.SessionLimits;
+import io.wasmflight.server.internal.ops.ExchangeStats;
+import io.wasmflight.server.internal.ops.ServerMetrics;
 import io.wasmflight.server.internal.registry.FunctionSpec;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.registry.NativeEntry;
@@ -28,6 +30,7 @@ import org.apache.arrow.flight.ActionType;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.NoOpFlightProducer;
 import org.apache.arrow.flight.Result;
@@ -71,12 +74,23 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   private final BufferAllocator allocator;
   private final ModuleRegistry registry;
   private final ServerConfig config;
+  private final ServerMetrics metrics;
 
   public WasmFlightProducer(
-      BufferAllocator allocator, ModuleRegistry registry, ServerConfig config) {
+      BufferAllocator allocator,
+      ModuleRegistry registry,
+      ServerConfig config,
+      ServerMetrics metrics) {
     this.allocator = allocator;
     this.registry = registry;
     this.config = config;
+    this.metrics = metrics;
+  }
+
+  /** The failure as the client will see it, counted by kind. */
+  private FlightRuntimeException failed(Throwable t) {
+    metrics.error(ErrorMapping.kind(t));
+    return ErrorMapping.toFlight(t);
   }
 
   /** Adds a native map (see {@link NativeFunction}). */
@@ -119,7 +133,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       listener.onNext(new Result(Json.MAPPER.writeValueAsBytes(result)));
       listener.onCompleted();
     } catch (Throwable t) {
-      listener.onError(ErrorMapping.toFlight(t));
+      listener.onError(failed(t));
     }
   }
 
@@ -154,6 +168,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   private ObjectNode unregister(byte[] body) {
     RegisteredModule removed = registry.unregister(nameOf(body, UNREGISTER));
+    metrics.forgetModule(removed.name());
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("name", removed.name());
     out.put("unregistered", true);
@@ -176,7 +191,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       }
       listener.onCompleted();
     } catch (Throwable t) {
-      listener.onError(ErrorMapping.toFlight(t));
+      listener.onError(failed(t));
     }
   }
 
@@ -187,7 +202,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       RegisteredModule m = registry.get(req.module());
       return info(m, m.function(req.function()), descriptor);
     } catch (Throwable t) {
-      throw ErrorMapping.toFlight(t);
+      throw failed(t);
     }
   }
 
@@ -206,7 +221,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       }
       return new SchemaResult(f.output());
     } catch (Throwable t) {
-      throw ErrorMapping.toFlight(t);
+      throw failed(t);
     }
   }
 
@@ -242,6 +257,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   @Override
   public void doExchange(CallContext context, FlightStream reader, ServerStreamListener listener) {
     SessionWatch watch = new SessionWatch(config.stallTimeout());
+    ExchangeStats stats = metrics.session();
     listener.setOnCancelHandler(
         () -> watch.stop(new WasmFlightException.Cancelled("the client cancelled the exchange")));
     ExchangeSession session = null;
@@ -258,12 +274,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
               "native function '" + req.module() + "/" + req.function() + "' takes no options");
         }
         watch.limits(SessionLimits.resolve(req.limits(), config));
+        stats.function(req.module() + "/" + req.function(), "native");
         session =
             new ExchangeSession(
                 req.module() + "/" + req.function() + " (native)",
                 config.exchangeMemoryLimit(),
                 config.outputBudgetBytes(),
-                watch);
+                watch,
+                stats);
         session.run(allocator, reader, listener, a -> NativeStep.open(nativeEntry, a));
         return;
       }
@@ -283,12 +301,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       watch.limits(limits);
       CallBudget budget = limits.budget();
       watch.budget(budget);
+      stats.function(module.name() + "/" + function.name(), engine.wireName());
       session =
           new ExchangeSession(
               module.name() + "/" + function.name() + " (" + engine.wireName() + ")",
               config.exchangeMemoryLimit(),
               config.outputBudgetBytes(),
-              watch);
+              watch,
+              stats);
       session.run(
           allocator,
           reader,
@@ -308,6 +328,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         // Flight closes the input stream when the client cancels, so whatever the session was
         // doing may fail in any way: that is the cancellation, not an error to report.
         LOG.debug("exchange cancelled by the client", t);
+        stats.finish(ExchangeStats.Outcome.CANCELLED, "cancelled", null);
         listener.error(
             ErrorMapping.toFlight(
                 new WasmFlightException.Cancelled("the client cancelled the exchange")));
@@ -317,13 +338,18 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       if (cause instanceof WasmFlightException e && session != null) {
         e.at(session.where());
       }
-      LOG.info("exchange failed: {}", cause.getMessage());
+      // The exchange's log line (ExchangeStats) carries the message; a bug's trace is logged by
+      // ErrorMapping.
+      FlightRuntimeException status = ErrorMapping.toFlight(cause);
+      stats.finish(ExchangeStats.Outcome.ERROR, ErrorMapping.kind(cause), cause.getMessage());
       if (cause != t) {
         LOG.debug("the stopped session failed with", t);
       }
       watch.discardInput(reader);
-      listener.error(ErrorMapping.toFlight(cause));
+      listener.error(status);
     } finally {
+      // Whatever else happened (an Error thrown past the catch): the session is counted as ended.
+      stats.finish(ExchangeStats.Outcome.ERROR, "internal", null);
       watch.close();
     }
   }
