@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: Java unit and integration tests (Maven; builds the Rust example guests,
-# installing the wasm32 target if missing), the Rust SDK's own tests, and the pyarrow client
+# Runs every test: Java unit and integration tests (Maven; builds the Rust and C example guests,
+# installing the wasm32 target and clang + lld if missing), the Rust SDK's own tests, and the pyarrow client
 # suite (in .venv, created with pyarrow and pytest if missing).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
@@ -12,6 +12,9 @@ wf_log "JDK $WF_JAVA_MAJOR at $JAVA_HOME"
 wf_log "Rust guest SDK: example guests for wasm32 (installs the target if missing), then native tests"
 bash guest-sdk-rust/build-examples.sh
 bash guest-sdk-rust/test-sdk.sh
+
+wf_log "C guests: examples for wasm32 with clang + lld (installs clang and lld if missing)"
+bash guest-sdk-c/build-examples.sh
 
 wf_log "Java tests (mvn verify)"
 mvn -B -ntp -Dstyle.color=never verify
