@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds this crate into @NAME@.wasm (next to this script), ready to register with wasm-flight:
+# Builds this crate into @MODULE@.wasm (next to this script), ready to register with wasm-flight:
 #   ./build.sh          cargo build --release --target wasm32-unknown-unknown, then copies the module
 #   ./build.sh test     runs the native tests (cargo test) first
 # Made by wasm-flight's guest-sdk-rust/new-guest.sh; needs nothing from that repository.
