@@ -107,3 +107,36 @@ def test_the_c_page_udf_is_refused_input_it_does_not_take(empty_dir_outside_repo
     except (pa.ArrowInvalid, flight.FlightError):
         pass  # the same error again
     assert "need int64" in str(excinfo.value)
+
+
+def test_rust_udf_with_the_sdk_as_a_git_dependency(empty_dir_outside_repo, location):
+    """The page's other dependency form: `new-guest.sh --git URL --rev REV`, here with the URL of
+    this checkout (file://) at its HEAD commit; the page's python block then calls it."""
+    git = ["git", "-C", str(REPO_ROOT)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        shallow = subprocess.run([*git, "rev-parse", "--is-shallow-repository"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("the checkout is not a git repository")
+    if shallow == "true":
+        pytest.skip("a shallow clone: cargo cannot fetch a commit from it")
+    subprocess.run(["bash", str(REPO_ROOT / "guest-sdk-rust" / "new-guest.sh"), "--git",
+                    REPO_ROOT.as_uri(), "--rev", head, "my_udf"],
+                   cwd=empty_dir_outside_repo, check=True, timeout=60)
+    manifest = (empty_dir_outside_repo / "my_udf" / "Cargo.toml").read_text()
+    assert f'git = "{REPO_ROOT.as_uri()}", rev = "{head}"' in manifest
+    assert not (empty_dir_outside_repo / "my_udf" / "vendor").exists()
+    done = subprocess.run([str(empty_dir_outside_repo / "my_udf" / "build.sh")],
+                          capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    assert done.returncode == 0, f"build with the git dependency failed:\n{done.stderr}"
+    python = [code for kind, code in documented_steps("rust") if kind == "python"]
+    namespace = {"__name__": "__rust_git__", "LOCATION": location}
+    previous = os.getcwd()
+    os.chdir(empty_dir_outside_repo)
+    try:
+        for code in python:
+            exec(compile(code, "guest-sdk-rust/README.md (rust section)", "exec"), namespace)  # noqa: S102
+    finally:
+        os.chdir(previous)
