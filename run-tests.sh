@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Java unit and integration tests (Maven; builds the Rust example guests,
-# installing the wasm32 target if missing), the Rust SDK's own tests, and the pyarrow client
-# suite (in .venv, created with pyarrow and pytest if missing).
+# Runs every test: Java unit and integration tests (Maven; builds the Rust, C and AssemblyScript
+# example guests, installing the wasm32 target, clang + lld and Node.js if missing), the Rust SDK's
+# own tests, and the pyarrow client suite (in .venv, created with pyarrow and pytest if missing).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/common.sh"
 wf_find_jdk
@@ -13,7 +13,10 @@ wf_log "Rust guest SDK: example guests for wasm32 (installs the target if missin
 bash guest-sdk-rust/build-examples.sh
 bash guest-sdk-rust/test-sdk.sh
 
-wf_log "Java tests (mvn verify; builds the Rust and AssemblyScript example guests)"
+wf_log "C guests: examples for wasm32 with clang + lld (installs clang and lld if missing)"
+bash guest-sdk-c/build-examples.sh
+
+wf_log "Java tests (mvn verify; builds the Rust, C and AssemblyScript example guests)"
 wf_ensure_node
 mvn -B -ntp -Dstyle.color=never verify
 

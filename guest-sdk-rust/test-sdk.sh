@@ -18,3 +18,15 @@ else
   echo "error: cargo not found; install Rust (rustup, or apt-get install rustc cargo)" >&2
   exit 1
 fi
+
+# Every ```rust block of README.md is a doctest (ReadmeDoctests in src/lib.rs): check that
+# rustdoc found each one, so a block whose fence stops matching is not silently skipped.
+fences="$(grep -c '^```rust' "$here/README.md")"
+if command -v cargo >/dev/null; then lister=(cargo); else lister=(/usr/bin/cargo); fi
+found="$("${lister[@]}" test --quiet --doc --manifest-path "$here/Cargo.toml" --target-dir "$here/target" \
+  -p wasm-flight-guest -- --list 2>/dev/null | grep -c 'ReadmeDoctests (line')"
+if [ "$fences" != "$found" ]; then
+  echo "error: README.md has $fences \`\`\`rust blocks but rustdoc ran $found of them" >&2
+  exit 1
+fi
+echo "README.md: all $found rust blocks compiled as doctests"

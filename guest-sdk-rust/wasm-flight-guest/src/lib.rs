@@ -4,7 +4,7 @@
 //! and dictionaries.
 //!
 //! A function reads a [`Batch`] through zero-copy views: the simple typed accessors of a
-//! [`Column`] ([`PrimitiveView`], [`BoolView`], [`Utf8View`], [`BinaryView`]) or the generic
+//! [`Column`] ([`PrimitiveArray`], [`BoolArray`], [`Utf8Array`], [`BinaryArray`]) or the generic
 //! [`ArrayView`] of any type ([`Column::array`]) and its typed views. It returns an
 //! [`OutputBatch`] of columns made with the typed builders ([`PrimitiveBuilder`],
 //! [`Utf8Builder`], …) or the generic [`ArrayBuilder`], which also deep-copies any view
@@ -116,10 +116,53 @@ pub use selection::Selection;
 pub use session::{Session, MAX_CALLS};
 pub use types::{DataType, Field, IntervalUnit, TimeUnit, UnionMode};
 pub use view::{
-    ArrayView, Batch, BinaryView, BinaryViewView, Bitmap, BoolView, Column, DictionaryView,
-    FixedBytesView, GenericBinaryView, GenericUtf8View, LargeBinaryView, LargeUtf8View, ListView,
-    NullView, PrimitiveView, RunEndView, StructView, UnionView, Utf8View, Utf8ViewView,
+    ArrayView, Batch, BinaryArray, BinaryViewArray, Bitmap, BoolArray, Column, DictionaryArray,
+    FixedBytesArray, GenericBinaryArray, GenericUtf8Array, LargeBinaryArray, LargeUtf8Array,
+    ListArray, NullArray, PrimitiveArray, RunEndArray, StructArray, UnionArray, Utf8Array,
+    Utf8ViewArray,
 };
+
+/// The names of the typed views before 0.2, kept for code written against them. A typed view
+/// is now named like its Arrow type plus `Array` (as in Arrow), matching the builder named like
+/// the type plus `Builder`: `Utf8Array` reads what `Utf8Builder` writes, and `Utf8ViewArray`
+/// reads Arrow's `utf8_view` type (once `Utf8ViewView`, while `Utf8View` read plain `utf8`).
+pub mod renamed {
+    #![allow(missing_docs)]
+    #[deprecated(note = "renamed to `NullArray`")]
+    pub type NullView = crate::NullArray;
+    #[deprecated(note = "renamed to `BoolArray`")]
+    pub type BoolView<'a> = crate::BoolArray<'a>;
+    #[deprecated(note = "renamed to `PrimitiveArray`")]
+    pub type PrimitiveView<'a, T> = crate::PrimitiveArray<'a, T>;
+    #[deprecated(note = "renamed to `FixedBytesArray`")]
+    pub type FixedBytesView<'a> = crate::FixedBytesArray<'a>;
+    #[deprecated(note = "renamed to `GenericBinaryArray`")]
+    pub type GenericBinaryView<'a, O> = crate::GenericBinaryArray<'a, O>;
+    #[deprecated(note = "renamed to `GenericUtf8Array`")]
+    pub type GenericUtf8View<'a, O> = crate::GenericUtf8Array<'a, O>;
+    #[deprecated(note = "renamed to `BinaryArray`")]
+    pub type BinaryView<'a> = crate::BinaryArray<'a>;
+    #[deprecated(note = "renamed to `LargeBinaryArray`")]
+    pub type LargeBinaryView<'a> = crate::LargeBinaryArray<'a>;
+    #[deprecated(note = "renamed to `Utf8Array`")]
+    pub type Utf8View<'a> = crate::Utf8Array<'a>;
+    #[deprecated(note = "renamed to `LargeUtf8Array`")]
+    pub type LargeUtf8View<'a> = crate::LargeUtf8Array<'a>;
+    #[deprecated(note = "renamed to `BinaryViewArray`")]
+    pub type BinaryViewView<'a> = crate::BinaryViewArray<'a>;
+    #[deprecated(note = "renamed to `Utf8ViewArray`")]
+    pub type Utf8ViewView<'a> = crate::Utf8ViewArray<'a>;
+    #[deprecated(note = "renamed to `ListArray`")]
+    pub type ListView<'a> = crate::ListArray<'a>;
+    #[deprecated(note = "renamed to `StructArray`")]
+    pub type StructView<'a> = crate::StructArray<'a>;
+    #[deprecated(note = "renamed to `UnionArray`")]
+    pub type UnionView<'a> = crate::UnionArray<'a>;
+    #[deprecated(note = "renamed to `DictionaryArray`")]
+    pub type DictionaryView<'a> = crate::DictionaryArray<'a>;
+    #[deprecated(note = "renamed to `RunEndArray`")]
+    pub type RunEndView<'a> = crate::RunEndArray<'a>;
+}
 
 /// The Rust code blocks of `README.md`, compiled and run as doctests.
 #[cfg(doctest)]

@@ -777,7 +777,7 @@ fn builder_errors() {
     assert_eq!(list.with_data_type(renamed.clone()).unwrap().data_type(), &renamed);
 }
 
-/// `PrimitiveView::map` keeps nulls and values at every slice offset (bit shifts of the
+/// `PrimitiveArray::map` keeps nulls and values at every slice offset (bit shifts of the
 /// validity that are not multiples of 8) and counts nulls exactly.
 #[test]
 fn map_is_a_bulk_copy_of_validity() {

@@ -18,8 +18,8 @@
 use std::fmt::Write;
 
 use wasm_flight_guest::{
-    Batch, BoolView, Column, DataType, Emitter, Error, LargeUtf8View, OutputBatch, PrimitiveView,
-    Result, Utf8Builder, Utf8View, Utf8ViewView, F16,
+    Batch, BoolArray, Column, DataType, Emitter, Error, LargeUtf8Array, OutputBatch,
+    PrimitiveArray, Result, Utf8Array, Utf8Builder, Utf8ViewArray, F16,
 };
 
 /// Most rows in one output batch.
@@ -27,21 +27,21 @@ pub const CHUNK_ROWS: usize = 65_536;
 
 /// A column, viewed as its type.
 enum Values<'a> {
-    I8(PrimitiveView<'a, i8>),
-    I16(PrimitiveView<'a, i16>),
-    I32(PrimitiveView<'a, i32>),
-    I64(PrimitiveView<'a, i64>),
-    U8(PrimitiveView<'a, u8>),
-    U16(PrimitiveView<'a, u16>),
-    U32(PrimitiveView<'a, u32>),
-    U64(PrimitiveView<'a, u64>),
-    F16(PrimitiveView<'a, F16>),
-    F32(PrimitiveView<'a, f32>),
-    F64(PrimitiveView<'a, f64>),
-    Bool(BoolView<'a>),
-    Utf8(Utf8View<'a>),
-    LargeUtf8(LargeUtf8View<'a>),
-    Utf8View(Utf8ViewView<'a>),
+    I8(PrimitiveArray<'a, i8>),
+    I16(PrimitiveArray<'a, i16>),
+    I32(PrimitiveArray<'a, i32>),
+    I64(PrimitiveArray<'a, i64>),
+    U8(PrimitiveArray<'a, u8>),
+    U16(PrimitiveArray<'a, u16>),
+    U32(PrimitiveArray<'a, u32>),
+    U64(PrimitiveArray<'a, u64>),
+    F16(PrimitiveArray<'a, F16>),
+    F32(PrimitiveArray<'a, f32>),
+    F64(PrimitiveArray<'a, f64>),
+    Bool(BoolArray<'a>),
+    Utf8(Utf8Array<'a>),
+    LargeUtf8(LargeUtf8Array<'a>),
+    Utf8View(Utf8ViewArray<'a>),
 }
 
 impl<'a> Values<'a> {

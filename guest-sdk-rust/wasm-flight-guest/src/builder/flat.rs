@@ -4,7 +4,7 @@
 
 use super::{ArrayBuilder, BitmapBuilder, Buffer, ByteBuf, ValidityBuilder};
 use crate::layout::{VIEW_INLINE, VIEW_SIZE};
-use crate::{DataType, Field, Offset, Primitive, PrimitiveView};
+use crate::{DataType, Field, Offset, Primitive, PrimitiveArray};
 
 /// Implements `Extend` and `FromIterator` of `Option<$item>` through `push`.
 macro_rules! collect_options {
@@ -97,7 +97,7 @@ impl<T: Primitive> PrimitiveBuilder<T> {
         self.values.push(value.unwrap_or_default());
     }
 
-    /// Values and their validity built in bulk (see [`crate::PrimitiveView::map`]).
+    /// Values and their validity built in bulk (see [`crate::PrimitiveArray::map`]).
     pub(crate) fn from_parts(values: Vec<T>, validity: ValidityBuilder) -> Self {
         debug_assert_eq!(values.len(), validity.len());
         PrimitiveBuilder { values, validity }
@@ -111,7 +111,7 @@ impl<T: Primitive> PrimitiveBuilder<T> {
 }
 
 // The output side of a view (here rather than in `view`, which does not depend on builders).
-impl<'a, T: Primitive> PrimitiveView<'a, T> {
+impl<'a, T: Primitive> PrimitiveArray<'a, T> {
     /// `f` applied to every slot, keeping the nulls: the fast path for a scalar function. One
     /// tight loop over [`values`](Self::values) and a bulk copy of the validity bitmap, instead
     /// of an `Option` per row. `f` also runs on the (unspecified) values behind nulls, so it

@@ -54,14 +54,14 @@ macro_rules! common_accessors {
 
 /// View of a null-type array: every slot is null.
 #[derive(Debug, Clone, Copy)]
-pub struct NullView {
+pub struct NullArray {
     len: usize,
 }
 
-impl NullView {
+impl NullArray {
     pub(crate) fn new(slots: Slots<'_, '_>) -> Result<Self> {
         match slots.data_type {
-            DataType::Null => Ok(NullView { len: slots.len }),
+            DataType::Null => Ok(NullArray { len: slots.len }),
             _ => Err(slots.mismatch("null")),
         }
     }
@@ -97,19 +97,19 @@ impl NullView {
 
 /// View of a bool array.
 #[derive(Clone, Copy)]
-pub struct BoolView<'a> {
+pub struct BoolArray<'a> {
     len: usize,
     values: Bitmap<'a>,
     validity: Option<Bitmap<'a>>,
 }
 
-impl<'a> BoolView<'a> {
+impl<'a> BoolArray<'a> {
     pub(crate) fn new(slots: Slots<'_, 'a>) -> Result<Self> {
         if *slots.data_type != DataType::Bool {
             return Err(slots.mismatch("bool"));
         }
         let values = Bitmap::new(slots.buffer(1), slots.offset, slots.len);
-        Ok(BoolView { len: slots.len, values, validity: slots.validity() })
+        Ok(BoolArray { len: slots.len, values, validity: slots.validity() })
     }
 
     common_accessors!(bool);
@@ -127,19 +127,19 @@ impl<'a> BoolView<'a> {
 
 /// Typed view of numbers: any type stored as `T` (see [`Primitive::stores`]).
 #[derive(Clone, Copy)]
-pub struct PrimitiveView<'a, T> {
+pub struct PrimitiveArray<'a, T> {
     len: usize,
     values: &'a [T],
     validity: Option<Bitmap<'a>>,
 }
 
-impl<'a, T: Primitive> PrimitiveView<'a, T> {
+impl<'a, T: Primitive> PrimitiveArray<'a, T> {
     /// The caller has checked the type.
     pub(crate) fn new(slots: Slots<'_, 'a>) -> Result<Self> {
         let values = ffi::cast_slice::<T>(slots.buffer(1))
             .ok_or_else(|| slots.error("has a misaligned buffer".to_string()))?;
         let values = &values[slots.offset..slots.offset + slots.len];
-        Ok(PrimitiveView { len: slots.len, values, validity: slots.validity() })
+        Ok(PrimitiveArray { len: slots.len, values, validity: slots.validity() })
     }
 
     common_accessors!(T);
@@ -159,14 +159,14 @@ impl<'a, T: Primitive> PrimitiveView<'a, T> {
 /// (two's complement), fixed-size binary, intervals (day-time: days `i32`, milliseconds `i32`;
 /// month-day-nano: months `i32`, days `i32`, nanoseconds `i64`) and the numbers.
 #[derive(Clone, Copy)]
-pub struct FixedBytesView<'a> {
+pub struct FixedBytesArray<'a> {
     len: usize,
     width: usize,
     values: &'a [u8],
     validity: Option<Bitmap<'a>>,
 }
 
-impl<'a> FixedBytesView<'a> {
+impl<'a> FixedBytesArray<'a> {
     pub(crate) fn new(slots: Slots<'_, 'a>) -> Result<Self> {
         let width = match (Layout::of(slots.data_type), slots.data_type) {
             (_, DataType::Dictionary { .. }) => return Err(slots.mismatch("a fixed-width type")),
@@ -174,7 +174,7 @@ impl<'a> FixedBytesView<'a> {
             _ => return Err(slots.mismatch("a fixed-width type")),
         };
         let values = &slots.buffer(1)[slots.offset * width..(slots.offset + slots.len) * width];
-        Ok(FixedBytesView { len: slots.len, width, values, validity: slots.validity() })
+        Ok(FixedBytesArray { len: slots.len, width, values, validity: slots.validity() })
     }
 
     common_accessors!(&'a [u8]);
@@ -228,7 +228,7 @@ fn offset_at<O: Offset>(offsets: &[O], i: usize) -> usize {
 }
 
 /// View of a binary (`O` = `i32`) or large binary (`O` = `i64`) array.
-pub struct GenericBinaryView<'a, O> {
+pub struct GenericBinaryArray<'a, O> {
     len: usize,
     offsets: &'a [O],
     data: &'a [u8],
@@ -236,19 +236,19 @@ pub struct GenericBinaryView<'a, O> {
 }
 
 /// View of a binary array.
-pub type BinaryView<'a> = GenericBinaryView<'a, i32>;
+pub type BinaryArray<'a> = GenericBinaryArray<'a, i32>;
 /// View of a large binary array.
-pub type LargeBinaryView<'a> = GenericBinaryView<'a, i64>;
+pub type LargeBinaryArray<'a> = GenericBinaryArray<'a, i64>;
 
-impl<O> Clone for GenericBinaryView<'_, O> {
+impl<O> Clone for GenericBinaryArray<'_, O> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<O> Copy for GenericBinaryView<'_, O> {}
+impl<O> Copy for GenericBinaryArray<'_, O> {}
 
-impl<'a, O: Offset> GenericBinaryView<'a, O> {
+impl<'a, O: Offset> GenericBinaryArray<'a, O> {
     pub(crate) fn new(slots: Slots<'_, 'a>) -> Result<Self> {
         let expected = if O::LARGE { DataType::LargeBinary } else { DataType::Binary };
         if *slots.data_type != expected {
@@ -256,7 +256,7 @@ impl<'a, O: Offset> GenericBinaryView<'a, O> {
         }
         let data = slots.buffer(2);
         let offsets = checked_offsets::<O>(&slots, data.len())?;
-        Ok(GenericBinaryView { len: slots.len, offsets, data, validity: slots.validity() })
+        Ok(GenericBinaryArray { len: slots.len, offsets, data, validity: slots.validity() })
     }
 
     common_accessors!(&'a [u8]);
@@ -267,7 +267,7 @@ impl<'a, O: Offset> GenericBinaryView<'a, O> {
         &self.data[offset_at(self.offsets, i)..offset_at(self.offsets, i + 1)]
     }
 
-    /// The `len() + 1` offsets of the view's slots into [`GenericBinaryView::data`] (empty for an
+    /// The `len() + 1` offsets of the view's slots into [`GenericBinaryArray::data`] (empty for an
     /// empty array without offsets).
     pub fn offsets(&self) -> &'a [O] {
         self.offsets
@@ -281,7 +281,7 @@ impl<'a, O: Offset> GenericBinaryView<'a, O> {
 
 /// View of a utf8 (`O` = `i32`) or large utf8 (`O` = `i64`) array, checked as UTF-8 once when
 /// the view is made.
-pub struct GenericUtf8View<'a, O> {
+pub struct GenericUtf8Array<'a, O> {
     len: usize,
     offsets: &'a [O],
     /// The data from the first offset to the last.
@@ -290,19 +290,19 @@ pub struct GenericUtf8View<'a, O> {
 }
 
 /// View of a utf8 array.
-pub type Utf8View<'a> = GenericUtf8View<'a, i32>;
+pub type Utf8Array<'a> = GenericUtf8Array<'a, i32>;
 /// View of a large utf8 array.
-pub type LargeUtf8View<'a> = GenericUtf8View<'a, i64>;
+pub type LargeUtf8Array<'a> = GenericUtf8Array<'a, i64>;
 
-impl<O> Clone for GenericUtf8View<'_, O> {
+impl<O> Clone for GenericUtf8Array<'_, O> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<O> Copy for GenericUtf8View<'_, O> {}
+impl<O> Copy for GenericUtf8Array<'_, O> {}
 
-impl<'a, O: Offset> GenericUtf8View<'a, O> {
+impl<'a, O: Offset> GenericUtf8Array<'a, O> {
     pub(crate) fn new(slots: Slots<'_, 'a>) -> Result<Self> {
         let expected = if O::LARGE { DataType::LargeUtf8 } else { DataType::Utf8 };
         if *slots.data_type != expected {
@@ -317,7 +317,7 @@ impl<'a, O: Offset> GenericUtf8View<'a, O> {
         if let Some(o) = offsets.iter().find(|o| !data.is_char_boundary(at(o) - first)) {
             return Err(slots.error(format!("has an offset ({o:?}) inside a UTF-8 character")));
         }
-        Ok(GenericUtf8View { len: slots.len, offsets, data, validity: slots.validity() })
+        Ok(GenericUtf8Array { len: slots.len, offsets, data, validity: slots.validity() })
     }
 
     common_accessors!(&'a str);
@@ -339,7 +339,7 @@ impl<'a, O: Offset> GenericUtf8View<'a, O> {
 /// View of a binary_view array: 16-byte views, values of up to 12 bytes inline, longer ones in
 /// variadic data buffers. The views of valid slots are checked when the view is made.
 #[derive(Clone, Copy)]
-pub struct BinaryViewView<'a> {
+pub struct BinaryViewArray<'a> {
     len: usize,
     /// The 16-byte views of the view's slots.
     views: &'a [u8],
@@ -348,7 +348,7 @@ pub struct BinaryViewView<'a> {
     validity: Option<Bitmap<'a>>,
 }
 
-impl<'a> BinaryViewView<'a> {
+impl<'a> BinaryViewArray<'a> {
     pub(crate) fn new(slots: Slots<'a, 'a>) -> Result<Self> {
         if *slots.data_type != DataType::BinaryView {
             return Err(slots.mismatch("binary_view"));
@@ -360,7 +360,7 @@ impl<'a> BinaryViewView<'a> {
         let buffers = &slots.node.buffers;
         let views =
             &slots.buffer(1)[slots.offset * VIEW_SIZE..(slots.offset + slots.len) * VIEW_SIZE];
-        let view = BinaryViewView {
+        let view = BinaryViewArray {
             len: slots.len,
             views,
             data: &buffers[2..buffers.len() - 1],
@@ -416,25 +416,25 @@ impl<'a> BinaryViewView<'a> {
 
 /// View of a utf8_view array, checked as UTF-8 once when the view is made.
 #[derive(Clone, Copy)]
-pub struct Utf8ViewView<'a> {
-    inner: BinaryViewView<'a>,
+pub struct Utf8ViewArray<'a> {
+    inner: BinaryViewArray<'a>,
     len: usize,
     validity: Option<Bitmap<'a>>,
 }
 
-impl<'a> Utf8ViewView<'a> {
+impl<'a> Utf8ViewArray<'a> {
     pub(crate) fn new(slots: Slots<'a, 'a>) -> Result<Self> {
         if *slots.data_type != DataType::Utf8View {
             return Err(slots.mismatch("utf8_view"));
         }
-        let inner = BinaryViewView::new_unchecked_type(slots)?;
+        let inner = BinaryViewArray::new_unchecked_type(slots)?;
         for i in 0..inner.len {
             if let Some(Err(e)) = inner.get(i).map(std::str::from_utf8) {
                 let slot = slots.offset + i;
                 return Err(slots.error(format!("holds invalid UTF-8 at slot {slot}: {e}")));
             }
         }
-        Ok(Utf8ViewView { inner, len: inner.len, validity: inner.validity })
+        Ok(Utf8ViewArray { inner, len: inner.len, validity: inner.validity })
     }
 
     common_accessors!(&'a str);
@@ -445,7 +445,7 @@ impl<'a> Utf8ViewView<'a> {
     }
 
     /// The same slots as bytes.
-    pub fn as_binary(&self) -> BinaryViewView<'a> {
+    pub fn as_binary(&self) -> BinaryViewArray<'a> {
         self.inner
     }
 }
@@ -461,11 +461,11 @@ macro_rules! debug_as_list {
 }
 
 debug_as_list!(
-    [T: Primitive] PrimitiveView<'_, T>,
-    [] BoolView<'_>,
-    [] FixedBytesView<'_>,
-    [O: Offset] GenericBinaryView<'_, O>,
-    [O: Offset] GenericUtf8View<'_, O>,
-    [] BinaryViewView<'_>,
-    [] Utf8ViewView<'_>
+    [T: Primitive] PrimitiveArray<'_, T>,
+    [] BoolArray<'_>,
+    [] FixedBytesArray<'_>,
+    [O: Offset] GenericBinaryArray<'_, O>,
+    [O: Offset] GenericUtf8Array<'_, O>,
+    [] BinaryViewArray<'_>,
+    [] Utf8ViewArray<'_>
 );

@@ -10,10 +10,10 @@ mod flat;
 mod nested;
 
 pub use flat::{
-    BinaryView, BinaryViewView, BoolView, FixedBytesView, GenericBinaryView, GenericUtf8View,
-    LargeBinaryView, LargeUtf8View, NullView, PrimitiveView, Utf8View, Utf8ViewView,
+    BinaryArray, BinaryViewArray, BoolArray, FixedBytesArray, GenericBinaryArray, GenericUtf8Array,
+    LargeBinaryArray, LargeUtf8Array, NullArray, PrimitiveArray, Utf8Array, Utf8ViewArray,
 };
-pub use nested::{DictionaryView, ListView, RunEndView, StructView, UnionView};
+pub use nested::{DictionaryArray, ListArray, RunEndArray, StructArray, UnionArray};
 
 /// The input record batch of one call. It borrows host memory and lives only during the call.
 pub struct Batch<'a> {
@@ -151,27 +151,27 @@ impl<'a> Column<'a> {
 
     /// Views a numeric column whose type is exactly `T`'s (e.g. `primitive::<i64>()` for int64;
     /// for the temporal types stored as `i32` or `i64` use `array().as_primitive()`).
-    pub fn primitive<T: Primitive>(&self) -> Result<PrimitiveView<'a, T>> {
+    pub fn primitive<T: Primitive>(&self) -> Result<PrimitiveArray<'a, T>> {
         let slots = self.slots();
         if *slots.data_type != T::DATA_TYPE {
             return Err(slots.mismatch(&T::DATA_TYPE.to_string()));
         }
-        PrimitiveView::new(slots)
+        PrimitiveArray::new(slots)
     }
 
     /// Views a bool column.
-    pub fn boolean(&self) -> Result<BoolView<'a>> {
-        BoolView::new(self.slots())
+    pub fn boolean(&self) -> Result<BoolArray<'a>> {
+        BoolArray::new(self.slots())
     }
 
     /// Views a utf8 column; fails if its values are not valid UTF-8.
-    pub fn utf8(&self) -> Result<Utf8View<'a>> {
-        Utf8View::new(self.slots())
+    pub fn utf8(&self) -> Result<Utf8Array<'a>> {
+        Utf8Array::new(self.slots())
     }
 
     /// Views a binary column.
-    pub fn binary(&self) -> Result<BinaryView<'a>> {
-        BinaryView::new(self.slots())
+    pub fn binary(&self) -> Result<BinaryArray<'a>> {
+        BinaryArray::new(self.slots())
     }
 }
 
@@ -316,8 +316,8 @@ impl<'a> ArrayView<'a> {
     }
 
     /// `false` when slot `i` is null: by the validity bitmap; every slot of a null array is
-    /// null; unions and run-end encoded arrays have no validity (see [`UnionView::is_null`],
-    /// [`RunEndView::is_null`]). Panics if `i >= len()`.
+    /// null; unions and run-end encoded arrays have no validity (see [`UnionArray::is_null`],
+    /// [`RunEndArray::is_null`]). Panics if `i >= len()`.
     pub fn is_valid(&self, i: usize) -> bool {
         assert!(i < self.len, "index {i} out of range for {} values", self.len);
         match Layout::of(self.data_type()) {
@@ -378,77 +378,77 @@ impl<'a> ArrayView<'a> {
     }
 
     /// A view of the null type.
-    pub fn as_null(&self) -> Result<NullView> {
-        NullView::new(self.slots())
+    pub fn as_null(&self) -> Result<NullArray> {
+        NullArray::new(self.slots())
     }
 
-    pub fn as_bool(&self) -> Result<BoolView<'a>> {
-        BoolView::new(self.slots())
+    pub fn as_bool(&self) -> Result<BoolArray<'a>> {
+        BoolArray::new(self.slots())
     }
 
     /// A view of the numbers of any type stored as `T` (see [`Primitive::stores`]): `i64` for
     /// int64, timestamps, durations, date64, time64; `i32` for int32, date32, time32, interval
     /// year-month; [`F16`](crate::F16) for float16; and so on.
-    pub fn as_primitive<T: Primitive>(&self) -> Result<PrimitiveView<'a, T>> {
+    pub fn as_primitive<T: Primitive>(&self) -> Result<PrimitiveArray<'a, T>> {
         let slots = self.slots();
         if !T::stores(slots.data_type) {
             return Err(slots.mismatch(&T::DATA_TYPE.to_string()));
         }
-        PrimitiveView::new(slots)
+        PrimitiveArray::new(slots)
     }
 
     /// The raw slots of any fixed-width type (decimals, fixed-size binary, intervals, and the
     /// numbers as their little-endian bytes).
-    pub fn as_fixed_bytes(&self) -> Result<FixedBytesView<'a>> {
-        FixedBytesView::new(self.slots())
+    pub fn as_fixed_bytes(&self) -> Result<FixedBytesArray<'a>> {
+        FixedBytesArray::new(self.slots())
     }
 
-    pub fn as_utf8(&self) -> Result<Utf8View<'a>> {
-        Utf8View::new(self.slots())
+    pub fn as_utf8(&self) -> Result<Utf8Array<'a>> {
+        Utf8Array::new(self.slots())
     }
 
-    pub fn as_binary(&self) -> Result<BinaryView<'a>> {
-        BinaryView::new(self.slots())
+    pub fn as_binary(&self) -> Result<BinaryArray<'a>> {
+        BinaryArray::new(self.slots())
     }
 
-    pub fn as_large_utf8(&self) -> Result<LargeUtf8View<'a>> {
-        LargeUtf8View::new(self.slots())
+    pub fn as_large_utf8(&self) -> Result<LargeUtf8Array<'a>> {
+        LargeUtf8Array::new(self.slots())
     }
 
-    pub fn as_large_binary(&self) -> Result<LargeBinaryView<'a>> {
-        LargeBinaryView::new(self.slots())
+    pub fn as_large_binary(&self) -> Result<LargeBinaryArray<'a>> {
+        LargeBinaryArray::new(self.slots())
     }
 
     /// A view of a utf8_view array (checked as UTF-8 once).
-    pub fn as_utf8_view(&self) -> Result<Utf8ViewView<'a>> {
-        Utf8ViewView::new(self.slots())
+    pub fn as_utf8_view(&self) -> Result<Utf8ViewArray<'a>> {
+        Utf8ViewArray::new(self.slots())
     }
 
     /// A view of a binary_view array.
-    pub fn as_binary_view(&self) -> Result<BinaryViewView<'a>> {
-        BinaryViewView::new(self.slots())
+    pub fn as_binary_view(&self) -> Result<BinaryViewArray<'a>> {
+        BinaryViewArray::new(self.slots())
     }
 
     /// A view of a list, large list, fixed-size list, list view, large list view or map (a
     /// list of its `entries` struct).
-    pub fn as_list(&self) -> Result<ListView<'a>> {
-        ListView::new(*self)
+    pub fn as_list(&self) -> Result<ListArray<'a>> {
+        ListArray::new(*self)
     }
 
-    pub fn as_struct(&self) -> Result<StructView<'a>> {
-        StructView::new(*self)
+    pub fn as_struct(&self) -> Result<StructArray<'a>> {
+        StructArray::new(*self)
     }
 
-    pub fn as_union(&self) -> Result<UnionView<'a>> {
-        UnionView::new(*self)
+    pub fn as_union(&self) -> Result<UnionArray<'a>> {
+        UnionArray::new(*self)
     }
 
-    pub fn as_dictionary(&self) -> Result<DictionaryView<'a>> {
-        DictionaryView::new(*self)
+    pub fn as_dictionary(&self) -> Result<DictionaryArray<'a>> {
+        DictionaryArray::new(*self)
     }
 
-    pub fn as_run_end(&self) -> Result<RunEndView<'a>> {
-        RunEndView::new(*self)
+    pub fn as_run_end(&self) -> Result<RunEndArray<'a>> {
+        RunEndArray::new(*self)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::{ArrayView, Bitmap, PrimitiveView, Slots};
+use super::{ArrayView, Bitmap, PrimitiveArray, Slots};
 use crate::ffi;
 use crate::layout::{read_index, read_offset, Layout};
 use crate::{DataType, Error, Field, Primitive, Result, UnionMode};
@@ -22,17 +22,17 @@ enum Ranges<'a> {
 }
 
 /// View of a list, large list, fixed-size list, list view, large list view or map (a list of
-/// its `entries` struct of `key` and `value`). Item `i` is a slice of [`ListView::values`].
+/// its `entries` struct of `key` and `value`). Item `i` is a slice of [`ListArray::values`].
 /// Offsets (increasing, within the child) and list-view ranges of valid slots are checked when
 /// the view is made.
 #[derive(Clone, Copy)]
-pub struct ListView<'a> {
+pub struct ListArray<'a> {
     array: ArrayView<'a>,
     values: ArrayView<'a>,
     ranges: Ranges<'a>,
 }
 
-impl<'a> ListView<'a> {
+impl<'a> ListArray<'a> {
     pub(crate) fn new(array: ArrayView<'a>) -> Result<Self> {
         let slots = array.slots();
         let (offset, len) = (array.offset(), array.len());
@@ -52,7 +52,7 @@ impl<'a> ListView<'a> {
             }
             _ => return Err(slots.mismatch("a list type")),
         };
-        let view = ListView { array, values: array.child(0), ranges };
+        let view = ListArray { array, values: array.child(0), ranges };
         view.check(&slots)?;
         Ok(view)
     }
@@ -173,15 +173,15 @@ impl<'a> ListView<'a> {
 
 /// View of a struct array: its columns are its children sliced to its slots.
 #[derive(Clone, Copy)]
-pub struct StructView<'a> {
+pub struct StructArray<'a> {
     array: ArrayView<'a>,
     fields: &'a [Field],
 }
 
-impl<'a> StructView<'a> {
+impl<'a> StructArray<'a> {
     pub(crate) fn new(array: ArrayView<'a>) -> Result<Self> {
         match array.data_type() {
-            DataType::Struct(fields) => Ok(StructView { array, fields }),
+            DataType::Struct(fields) => Ok(StructArray { array, fields }),
             _ => Err(array.slots().mismatch("struct")),
         }
     }
@@ -239,11 +239,11 @@ impl<'a> StructView<'a> {
 /// No child for this type id.
 const UNDECLARED: u8 = u8::MAX;
 
-/// View of a sparse or dense union. Slot `i` is slot [`UnionView::value_offset`] of the child
+/// View of a sparse or dense union. Slot `i` is slot [`UnionArray::value_offset`] of the child
 /// for its type id; type ids (declared) and dense offsets (within the child) are checked when
 /// the view is made.
 #[derive(Clone, Copy)]
-pub struct UnionView<'a> {
+pub struct UnionArray<'a> {
     array: ArrayView<'a>,
     mode: UnionMode,
     declared: &'a [i8],
@@ -252,7 +252,7 @@ pub struct UnionView<'a> {
     child_of: [u8; 128],
 }
 
-impl<'a> UnionView<'a> {
+impl<'a> UnionArray<'a> {
     pub(crate) fn new(array: ArrayView<'a>) -> Result<Self> {
         let slots = array.slots();
         let (mode, declared) = match array.data_type() {
@@ -273,7 +273,7 @@ impl<'a> UnionView<'a> {
                 &all[range]
             }
         };
-        let view = UnionView { array, mode, declared, type_ids, offsets, child_of };
+        let view = UnionArray { array, mode, declared, type_ids, offsets, child_of };
         for i in 0..array.len() {
             let id = type_ids[i];
             let slot = array.offset() + i;
@@ -357,11 +357,11 @@ impl<'a> UnionView<'a> {
     }
 }
 
-/// View of a dictionary-encoded array: slot `i` is slot [`DictionaryView::key`] of
-/// [`DictionaryView::values`]. The keys of valid slots are checked to be in range when the view
+/// View of a dictionary-encoded array: slot `i` is slot [`DictionaryArray::key`] of
+/// [`DictionaryArray::values`]. The keys of valid slots are checked to be in range when the view
 /// is made.
 #[derive(Clone, Copy)]
-pub struct DictionaryView<'a> {
+pub struct DictionaryArray<'a> {
     array: ArrayView<'a>,
     index: &'a DataType,
     ordered: bool,
@@ -371,7 +371,7 @@ pub struct DictionaryView<'a> {
     values: ArrayView<'a>,
 }
 
-impl<'a> DictionaryView<'a> {
+impl<'a> DictionaryArray<'a> {
     pub(crate) fn new(array: ArrayView<'a>) -> Result<Self> {
         let slots = array.slots();
         let (index, ordered) = match array.data_type() {
@@ -387,7 +387,7 @@ impl<'a> DictionaryView<'a> {
         let values = array.dictionary().ok_or_else(|| slots.error("has no dictionary".into()))?;
         let (offset, len) = (array.offset(), array.len());
         let keys = &slots.buffer(1)[offset * width..(offset + len) * width];
-        let view = DictionaryView { array, index, ordered, keys, width, signed, values };
+        let view = DictionaryArray { array, index, ordered, keys, width, signed, values };
         for i in (0..len).filter(|&i| array.is_valid(i)) {
             if view.key_value(i).map_or(true, |k| k >= values.len()) {
                 return Err(slots.error(format!(
@@ -456,7 +456,7 @@ impl<'a> DictionaryView<'a> {
     }
 
     /// The indices as numbers of their type `T` (e.g. `keys::<i32>()` for int32 indices).
-    pub fn keys<T: Primitive>(&self) -> Result<PrimitiveView<'a, T>> {
+    pub fn keys<T: Primitive>(&self) -> Result<PrimitiveArray<'a, T>> {
         let slots = Slots {
             data_type: self.index,
             node: self.array.node(),
@@ -470,15 +470,15 @@ impl<'a> DictionaryView<'a> {
                 T::DATA_TYPE
             )));
         }
-        PrimitiveView::new(slots)
+        PrimitiveArray::new(slots)
     }
 }
 
-/// View of a run-end encoded array: slot `i` is slot [`RunEndView::physical_index`] of
-/// [`RunEndView::values`]. Run ends (no nulls, positive, strictly increasing, the last reaching
+/// View of a run-end encoded array: slot `i` is slot [`RunEndArray::physical_index`] of
+/// [`RunEndArray::values`]. Run ends (no nulls, positive, strictly increasing, the last reaching
 /// the end of the view) are checked when the view is made.
 #[derive(Clone, Copy)]
-pub struct RunEndView<'a> {
+pub struct RunEndArray<'a> {
     array: ArrayView<'a>,
     run_ends: ArrayView<'a>,
     values: ArrayView<'a>,
@@ -487,7 +487,7 @@ pub struct RunEndView<'a> {
     width: usize,
 }
 
-impl<'a> RunEndView<'a> {
+impl<'a> RunEndArray<'a> {
     pub(crate) fn new(array: ArrayView<'a>) -> Result<Self> {
         let slots = array.slots();
         if !matches!(array.data_type(), DataType::RunEndEncoded(..)) {
@@ -500,7 +500,7 @@ impl<'a> RunEndView<'a> {
         };
         let (start, runs) = (run_ends.offset(), run_ends.len());
         let ends = &run_ends.slots().buffer(1)[start * width..(start + runs) * width];
-        let view = RunEndView { array, run_ends, values, ends, width };
+        let view = RunEndArray { array, run_ends, values, ends, width };
         let end = (array.offset() + array.len()) as i64;
         let at = |r| read_offset(ends, width, r);
         let increasing = (0..runs).all(|r| at(r) > if r == 0 { 0 } else { at(r - 1) });
@@ -589,4 +589,4 @@ macro_rules! debug_view {
     )*};
 }
 
-debug_view!(ListView, StructView, UnionView, DictionaryView, RunEndView);
+debug_view!(ListArray, StructArray, UnionArray, DictionaryArray, RunEndArray);

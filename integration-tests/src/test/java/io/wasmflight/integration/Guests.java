@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Test guests: the Rust SDK examples, built from source by {@code guest-sdk-rust/build-examples.sh}
- * during the Maven build, and WAT fixtures under {@code src/test/resources/guests/}, compiled here
- * with Chicory's wat2wasm.
+ * during the Maven build, the C examples (built by {@code guest-sdk-c/build-examples.sh}), and WAT
+ * fixtures under {@code src/test/resources/guests/}, compiled here with Chicory's wat2wasm.
  */
 final class Guests {
   private static final ConcurrentHashMap<String, byte[]> CACHE = new ConcurrentHashMap<>();
@@ -22,6 +22,11 @@ final class Guests {
   /** A Rust example by crate name (e.g. {@code add_one}). */
   static byte[] rust(String example) {
     return built("wasmflight.examples.dir", example);
+  }
+
+  /** A C example by file name (guest-sdk-c/examples/, e.g. {@code add_one}). */
+  static byte[] c(String example) {
+    return built("wasmflight.c.examples.dir", example);
   }
 
   /** A hostile Rust guest by crate name (guest-sdk-rust/hostile/, e.g. {@code panicky}). */
