@@ -1,0 +1,192 @@
+package io.wasmflight.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code wasm-flight serve}: starts the server. Every option maps to one {@link ServerConfig}
+ * {@code withX} call in {@link #config()}; a new server option is one annotated field plus one line
+ * there.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
+    versionProvider = ServeCommand.Version.class,
+    description = "Start the wasm-flight server.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:stopped normally (Ctrl-C, SIGTERM)",
+      "1:the server failed, a module given with --register was refused",
+      "2:usage: an unknown option or a value out of range"
+    })
+public final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--host",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "address to bind (default ${DEFAULT-VALUE})")
+  String host;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "8815",
+      description = "port to bind, 0 = any free port (default ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "where registered modules persist (default $WASM_FLIGHT_DATA_DIR or ~/.wasm-flight)")
+  Path dataDir;
+
+  @Option(
+      names = "--engine",
+      paramLabel = "aot|interpreter",
+      defaultValue = "aot",
+      description = "default engine for exchanges (default ${DEFAULT-VALUE})")
+  String engine;
+
+  @Option(
+      names = "--max-memory-pages",
+      paramLabel = "N",
+      defaultValue = "16384",
+      description = "cap on a session's guest memory in 64 KiB pages (default ${DEFAULT-VALUE})")
+  int maxMemoryPages;
+
+  @Option(
+      names = "--call-timeout-ms",
+      paramLabel = "N",
+      defaultValue = "30000",
+      description = "CPU-time limit of one guest call (one batch) (default ${DEFAULT-VALUE})")
+  long callTimeoutMs;
+
+  @Option(
+      names = "--session-timeout-ms",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "limit on a whole session, 0 = none (default ${DEFAULT-VALUE})")
+  long sessionTimeoutMs;
+
+  @Option(
+      names = "--output-budget-mb",
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "output a session buffers for a slow reader (default ${DEFAULT-VALUE})")
+  int outputBudgetMb;
+
+  @Option(
+      names = "--stall-timeout-ms",
+      paramLabel = "N",
+      defaultValue = "60000",
+      description =
+          "end a session whose client neither writes nor reads for this long"
+              + " (default ${DEFAULT-VALUE})")
+  long stallTimeoutMs;
+
+  @Option(
+      names = "--register",
+      paramLabel = "NAME=FILE",
+      description = "register FILE as module NAME at start (repeatable)")
+  List<String> registrations = new ArrayList<>();
+
+  /** The configuration the options describe; a value out of range is a usage error. */
+  ServerConfig config() {
+    try {
+      ServerConfig c =
+          ServerConfig.defaults()
+              .withHost(host)
+              .withPort(port)
+              .withDefaultEngine(Engine.parse(engine))
+              .withMaxMemoryPages(maxMemoryPages)
+              .withCallTimeout(Duration.ofMillis(callTimeoutMs))
+              .withSessionTimeout(Duration.ofMillis(sessionTimeoutMs))
+              .withOutputBudgetBytes((long) outputBudgetMb << 20)
+              .withStallTimeout(Duration.ofMillis(stallTimeoutMs));
+      return dataDir == null ? c : c.withDataDir(dataDir);
+    } catch (IllegalArgumentException | WasmFlightException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServerConfig config = config();
+    List<String[]> modules = new ArrayList<>();
+    for (String r : registrations) {
+      int eq = r.indexOf('=');
+      if (eq <= 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--register takes NAME=FILE, got " + r);
+      }
+      modules.add(new String[] {r.substring(0, eq), r.substring(eq + 1)});
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    BufferAllocator root = new RootAllocator();
+    WasmFlightServer server = WasmFlightServer.start(config, root);
+    for (String[] m : modules) {
+      try {
+        server.register(m[0], Files.readAllBytes(Path.of(m[1])));
+      } catch (IOException | WasmFlightException e) {
+        err.println("wasm-flight: cannot register " + m[1] + " as '" + m[0] + "': " + e);
+        err.flush();
+        server.close();
+        root.close();
+        return 1;
+      }
+      out.println("registered module '" + m[0] + "' from " + m[1]);
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    server.close();
+                    root.close();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "wasm-flight-shutdown"));
+    out.println(
+        "wasm-flight listening on grpc://"
+            + config.host()
+            + ":"
+            + server.port()
+            + " (data dir "
+            + config.dataDir()
+            + ", default engine "
+            + config.defaultEngine().wireName()
+            + ")");
+    out.flush();
+    server.awaitTermination();
+    return 0;
+  }
+
+  /** The version from the jar's manifest, or "development build". */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ServeCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"wasm-flight " + (v == null ? "(development build)" : v)};
+    }
+  }
+}
