@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
       "Stream a file's rows through a function and write what it returns.",
       "Formats: Arrow IPC (.arrow .feather: file format; .arrows .ipc: stream format), CSV with a"
           + " header row (.csv; int64, float64, bool or utf8 columns, inferred from the first 1000"
-          + " rows; an empty field is a null) and Parquet (.parquet; flat int32, int64, float,"
+          + " rows; an empty field or line is a null) and Parquet (.parquet; flat int32, int64, float,"
           + " double, boolean, string and binary columns). The input is read while the output is"
           + " written, so any size streams in bounded memory. On failure the output file is"
           + " deleted."

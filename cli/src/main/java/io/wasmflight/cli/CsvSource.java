@@ -29,7 +29,8 @@ import org.apache.commons.csv.CSVRecord;
  * A CSV file with a header row, read with Apache Commons CSV. Column types are inferred from the
  * first {@value #SAMPLE_ROWS} rows: int64 if every non-empty value is an integer, else float64 if
  * every one is a number, else bool if every one is {@code true}/{@code false}, else utf8. An empty
- * field is a null. A later value that does not fit the inferred type is bad input naming the row.
+ * field is a null, and so is an empty line. A later value that does not fit the inferred type is
+ * bad input naming the row.
  */
 final class CsvSource implements BatchSource {
   static final int SAMPLE_ROWS = 1000;
@@ -45,7 +46,14 @@ final class CsvSource implements BatchSource {
     this.file = file;
     this.batchRows = batchRows;
     Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-    parser = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(reader);
+    parser =
+        CSVFormat.DEFAULT
+            .builder()
+            .setHeader()
+            .setSkipHeaderRecord(true)
+            .setIgnoreEmptyLines(false) // an empty line is a row of nulls (one column: a null)
+            .get()
+            .parse(reader);
     records = parser.iterator();
     List<String> names = parser.getHeaderNames();
     if (names.isEmpty()) {

@@ -107,6 +107,14 @@ public final class ServeCommand implements Callable<Integer> {
       description = "register FILE as module NAME at start (repeatable)")
   List<String> registrations = new ArrayList<>();
 
+  @Option(
+      names = "--register-new",
+      paramLabel = "NAME=FILE",
+      description =
+          "like --register, but keep a module NAME already in the data dir with other bytes"
+              + " (run-server.sh registers the examples so; repeatable)")
+  List<String> newRegistrations = new ArrayList<>();
+
   /** The configuration the options describe; a value out of range is a usage error. */
   ServerConfig config() {
     try {
@@ -129,17 +137,20 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     ServerConfig config = config();
-    List<String[]> modules = new ArrayList<>();
-    for (String r : registrations) {
-      int eq = r.indexOf('=');
-      if (eq <= 0) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--register takes NAME=FILE, got " + r);
-      }
-      modules.add(new String[] {r.substring(0, eq), r.substring(eq + 1)});
-    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    List<String[]> modules = new ArrayList<>();
+    for (String r : registrations) {
+      modules.add(nameAndFile("--register", r));
+    }
+    for (String r : newRegistrations) {
+      String[] m = nameAndFile("--register-new", r);
+      if (keepsExisting(config.dataDir(), m)) {
+        out.println("kept module '" + m[0] + "' of the data dir (other bytes than " + m[1] + ")");
+      } else {
+        modules.add(m);
+      }
+    }
     BufferAllocator root = new RootAllocator();
     WasmFlightServer server = WasmFlightServer.start(config, root);
     for (String[] m : modules) {
@@ -179,6 +190,28 @@ public final class ServeCommand implements Callable<Integer> {
     out.flush();
     server.awaitTermination();
     return 0;
+  }
+
+  private String[] nameAndFile(String option, String value) {
+    int eq = value.indexOf('=');
+    if (eq <= 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), option + " takes NAME=FILE, got " + value);
+    }
+    return new String[] {value.substring(0, eq), value.substring(eq + 1)};
+  }
+
+  /**
+   * Whether the data dir already holds a module of that name with other bytes than the file
+   * (modules persist as {@code <data-dir>/modules/<name>.wasm}, flight-protocol.md).
+   */
+  private static boolean keepsExisting(Path dataDir, String[] module) {
+    Path existing = dataDir.resolve("modules").resolve(module[0] + ".wasm");
+    try {
+      return Files.isRegularFile(existing) && Files.mismatch(existing, Path.of(module[1])) != -1L;
+    } catch (IOException e) {
+      return false; // an unreadable FILE fails at registration with its own message
+    }
   }
 
   /** The version from the jar's manifest, or "development build". */
