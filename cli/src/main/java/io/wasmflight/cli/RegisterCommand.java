@@ -72,11 +72,8 @@ final class RegisterCommand implements Callable<Integer> {
               ModuleText.functionNames(module));
     }
     output.summary(
-        "uploaded %s in %.2f s (%.1f MB/s, compiled in %d ms)",
-        Progress.megabytes(wasm.length),
-        seconds,
-        wasm.length / 1e6 / Math.max(seconds, 1e-9),
-        module.path("compile_ms").asLong());
+        "uploaded %.2f MB and registered in %.2f s (the server compiled it in %d ms)",
+        wasm.length / 1e6, seconds, module.path("compile_ms").asLong());
     return 0;
   }
 }
