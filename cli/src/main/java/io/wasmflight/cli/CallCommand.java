@@ -24,6 +24,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "call",
     mixinStandardHelpOptions = true,
+    versionProvider = WasmFlightCli.Version.class,
     usageHelpWidth = 100,
     description = {
       "Stream a file's rows through a function and write what it returns.",

@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "describe",
     mixinStandardHelpOptions = true,
+    versionProvider = WasmFlightCli.Version.class,
     usageHelpWidth = 100,
     description = "Describe a module: hash, size, ABI, and each function's kind and output.")
 @SuppressWarnings("try") // FlightClient.close() may be interrupted: the command then fails

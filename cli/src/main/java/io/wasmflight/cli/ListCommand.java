@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "list",
     mixinStandardHelpOptions = true,
+    versionProvider = WasmFlightCli.Version.class,
     usageHelpWidth = 100,
     description = "List the registered modules: name, size, sha256 prefix, functions (kind).")
 @SuppressWarnings("try") // FlightClient.close() may be interrupted: the command then fails

@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "register",
     mixinStandardHelpOptions = true,
+    versionProvider = WasmFlightCli.Version.class,
     usageHelpWidth = 100,
     description = {
       "Upload a .wasm module under NAME (validated and compiled by the server).",

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "unregister",
     mixinStandardHelpOptions = true,
+    versionProvider = WasmFlightCli.Version.class,
     usageHelpWidth = 100,
     description = "Remove a module (sessions already running keep their instance).")
 @SuppressWarnings("try") // FlightClient.close() may be interrupted: the command then fails
