@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.arrow.flight.FlightClient;
@@ -15,6 +17,7 @@ import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -83,6 +86,15 @@ final class CallCommand implements Callable<Integer> {
   Map<String, Long> limits = new LinkedHashMap<>();
 
   @Option(
+      names = "--schema",
+      paramLabel = "COLUMN:TYPE[,...]",
+      split = ",",
+      description =
+          "CSV input: the types of these columns (int64, int32, float64, float32, bool, utf8)"
+              + " instead of inferring them")
+  List<String> schema = new ArrayList<>();
+
+  @Option(
       names = "--batch-rows",
       paramLabel = "N",
       defaultValue = "65536",
@@ -119,7 +131,7 @@ final class CallCommand implements Callable<Integer> {
         Progress progress = new Progress(spec.commandLine().getErr(), quiet, target)) {
       BatchSource source;
       try {
-        source = inFormat.open(in, allocator, batchRows);
+        source = inFormat.open(in, allocator, batchRows, csvTypes());
       } catch (NoSuchFileException e) {
         throw new CliException(ExitCode.NOT_FOUND, "no such file: " + in);
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
@@ -137,6 +149,18 @@ final class CallCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private Map<String, ArrowType> csvTypes() {
+    Map<String, ArrowType> types = new LinkedHashMap<>();
+    for (String column : schema) {
+      int colon = column.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new CliException(ExitCode.USAGE, "--schema takes COLUMN:TYPE, got " + column);
+      }
+      types.put(column.substring(0, colon), Columns.parse(column.substring(colon + 1)));
+    }
+    return types;
   }
 
   private FlightDescriptor descriptor(String module, String function) {

@@ -29,6 +29,22 @@ final class Columns {
 
   private Columns() {}
 
+  /** {@code --schema}'s type names. */
+  static ArrowType parse(String name) {
+    return switch (name) {
+      case "int64" -> INT64;
+      case "int32" -> INT32;
+      case "float64" -> FLOAT64;
+      case "float32" -> FLOAT32;
+      case "bool" -> BOOL;
+      case "utf8" -> UTF8;
+      default ->
+          throw new CliException(
+              ExitCode.USAGE,
+              "--schema: unknown type '" + name + "' (int64, int32, float64, float32, bool, utf8)");
+    };
+  }
+
   /** Refuses a column this converter cannot carry, naming it and the way out. */
   static void requireSupported(Field field, String format) {
     ArrowType t = field.getType();

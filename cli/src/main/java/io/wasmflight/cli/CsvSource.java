@@ -10,11 +10,14 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
@@ -27,10 +30,10 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * A CSV file with a header row, read with Apache Commons CSV. Column types are inferred from the
- * first {@value #SAMPLE_ROWS} rows: int64 if every non-empty value is an integer, else float64 if
- * every one is a number, else bool if every one is {@code true}/{@code false}, else utf8. An empty
- * field is a null, and so is an empty line. A later value that does not fit the inferred type is
- * bad input naming the row.
+ * first {@value #SAMPLE_ROWS} rows unless {@code --schema} gives them: int64 if every non-empty
+ * value is an integer, else float64 if every one is a number, else bool if every one is {@code
+ * true}/{@code false}, else utf8. An empty field is a null, and so is an empty line. A later value
+ * that does not fit the inferred type is bad input naming the row.
  */
 final class CsvSource implements BatchSource {
   static final int SAMPLE_ROWS = 1000;
@@ -42,7 +45,8 @@ final class CsvSource implements BatchSource {
   private final int batchRows;
   private final Path file;
 
-  CsvSource(Path file, BufferAllocator allocator, int batchRows) throws IOException {
+  CsvSource(Path file, BufferAllocator allocator, int batchRows, Map<String, ArrowType> types)
+      throws IOException {
     this.file = file;
     this.batchRows = batchRows;
     Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
@@ -63,9 +67,17 @@ final class CsvSource implements BatchSource {
     while (sample.size() < SAMPLE_ROWS && records.hasNext()) {
       sample.add(records.next());
     }
+    for (String given : types.keySet()) {
+      if (!names.contains(given)) {
+        parser.close();
+        throw new CliException(
+            ExitCode.USAGE, "--schema names column '" + given + "', which " + file + " lacks");
+      }
+    }
     List<Field> fields = new ArrayList<>();
     for (int c = 0; c < names.size(); c++) {
-      fields.add(Field.nullable(names.get(c), infer(c)));
+      ArrowType given = types.get(names.get(c));
+      fields.add(Field.nullable(names.get(c), given != null ? given : infer(c)));
     }
     root = VectorSchemaRoot.create(new Schema(fields), allocator);
   }
@@ -153,7 +165,9 @@ final class CsvSource implements BatchSource {
     try {
       switch (v) {
         case BigIntVector l -> l.setSafe(row, Long.parseLong(s));
+        case IntVector n -> n.setSafe(row, Integer.parseInt(s));
         case Float8Vector d -> d.setSafe(row, Double.parseDouble(s));
+        case Float4Vector f -> f.setSafe(row, Float.parseFloat(s));
         case BitVector b -> {
           if (!s.equalsIgnoreCase("true") && !s.equalsIgnoreCase("false")) {
             throw new NumberFormatException(s);
@@ -175,7 +189,7 @@ final class CsvSource implements BatchSource {
               + s
               + "' is not a "
               + v.getField().getType()
-              + " (the type inferred from the first "
+              + " (the type given with --schema or inferred from the first "
               + SAMPLE_ROWS
               + " rows)");
     }

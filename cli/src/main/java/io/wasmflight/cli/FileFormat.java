@@ -47,9 +47,19 @@ enum FileFormat {
   }
 
   BatchSource open(Path file, BufferAllocator allocator, int batchRows) throws IOException {
+    return open(file, allocator, batchRows, java.util.Map.of());
+  }
+
+  /** {@code csvTypes}: column types for CSV input by name (--schema), the others inferred. */
+  BatchSource open(
+      Path file,
+      BufferAllocator allocator,
+      int batchRows,
+      java.util.Map<String, org.apache.arrow.vector.types.pojo.ArrowType> csvTypes)
+      throws IOException {
     return switch (this) {
       case IPC -> IpcFiles.source(file, allocator);
-      case CSV -> new CsvSource(file, allocator, batchRows);
+      case CSV -> new CsvSource(file, allocator, batchRows, csvTypes);
       case PARQUET -> new ParquetSource(file, allocator, batchRows);
     };
   }

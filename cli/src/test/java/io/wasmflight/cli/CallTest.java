@@ -235,5 +235,35 @@ class CallTest {
       assertTrue(source.root().getVector("n").isNull(1));
       assertEquals("c", ((VarCharVector) source.root().getVector("s")).getObject(2).toString());
     }
+    try (BatchSource source =
+        FileFormat.CSV.open(
+            in, server.allocator, 10, java.util.Map.of("n", Columns.FLOAT32, "b", Columns.UTF8))) {
+      assertEquals(
+          List.of(Columns.FLOAT32, Columns.UTF8, Columns.UTF8, Columns.UTF8),
+          source.root().getSchema().getFields().stream().map(Field::getType).toList());
+      assertTrue(source.next());
+      assertEquals("true", source.root().getVector("b").getObject(0).toString());
+    }
+  }
+
+  @Test
+  void schemaOverridesCsvInference() throws Exception {
+    Path in = dir.resolve("ints.csv");
+    Files.writeString(in, "x\n1\n2\n");
+    Path out = dir.resolve("ints-out.csv");
+    String[] base = {"add_one/add_one", "--in", in.toString(), "--out", out.toString()};
+    CliRun.Result asInt64 = server.cli("call", concat(base, "--schema", "x:int64"));
+    assertEquals(0, asInt64.exitCode(), asInt64.toString());
+    assertEquals("x\n2\n3\n", Files.readString(out));
+    CliRun.Result asText = server.cli("call", concat(base, "--schema", "x:utf8"));
+    assertEquals(5, asText.exitCode(), "add_one refuses a utf8 column: " + asText);
+    assertEquals(2, server.cli("call", concat(base, "--schema", "y:int64")).exitCode());
+    assertEquals(2, server.cli("call", concat(base, "--schema", "x:decimal")).exitCode());
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 }
