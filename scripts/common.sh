@@ -97,3 +97,33 @@ wf_ensure_venv() {
   "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -r "$WF_ROOT/integration-tests/python/requirements.txt" \
     || wf_die "pip could not install pyarrow/pytest"
 }
+
+# The help file (cli/help/<subcommand>.txt) that the arguments of scripts/wasm-flight ask for,
+# or nothing when they do not ask for help: "--help"/"-h" anywhere before "--", or "help [SUB]".
+# Options without a subcommand are serve's. Answers without a JDK or a build.
+wf_help_file() {
+  local dir="$WF_ROOT/cli/help" sub="" a
+  case "${1:-}" in
+    serve|register|list|describe|unregister|call) sub="$1" ;;
+    help)
+      case "${2:-}" in
+        serve|register|list|describe|unregister|call) echo "$dir/$2.txt" ;;
+        *) echo "$dir/wasm-flight.txt" ;;
+      esac
+      return 0 ;;
+    "") echo "$dir/wasm-flight.txt"; return 0 ;;
+  esac
+  for a in "$@"; do
+    [ "$a" = "--" ] && return 0
+    if [ "$a" = "--help" ] || [ "$a" = "-h" ]; then
+      if [ -n "$sub" ]; then
+        echo "$dir/$sub.txt"
+      elif [ "$1" = "--help" ] || [ "$1" = "-h" ]; then
+        echo "$dir/wasm-flight.txt"
+      else
+        echo "$dir/serve.txt"
+      fi
+      return 0
+    fi
+  done
+}
