@@ -26,6 +26,21 @@ public final class Main {
                                  long (default 60000)
         --register NAME=FILE     register FILE as module NAME at start (repeatable)
         --help                   this text
+      security (README "Deploying"):
+        --tls-cert FILE          PEM certificate chain: serve TLS (grpc+tls://)
+        --tls-key FILE           PEM (PKCS#8) private key of --tls-cert
+        --tls-client-ca FILE     PEM CA: require client certificates it signed (mutual TLS)
+        --users-file FILE        principals, roles and hashed secrets; reloaded on change
+                                 (without it every client is admin)
+        --allow-plaintext        allow plaintext gRPC on a non-loopback --host
+        --allow-anonymous        allow no --users-file on a non-loopback --host
+        --max-sessions N         sessions open at once, 0 = no cap (default 0)
+        --max-sessions-per-principal N  same per principal, 0 = no cap (default 0)
+        --max-guest-memory-mb N  guest memory all sessions may reach together (each reserves
+                                 its memory cap at admission), 0 = no cap (default 0)
+        --register-rate N        register calls per principal per minute, 0 = no limit
+      wasm-flight hash-secret [--token | --new-token]
+                                 print a users-file secret for a password (or token) on stdin
       """;
 
   private static final java.util.Set<String> OPTIONS =
@@ -39,18 +54,45 @@ public final class Main {
           "--call-timeout-ms",
           "--session-timeout-ms",
           "--output-budget-mb",
-          "--stall-timeout-ms");
+          "--stall-timeout-ms",
+          // security
+          "--tls-cert",
+          "--tls-key",
+          "--tls-client-ca",
+          "--users-file",
+          "--max-sessions",
+          "--max-sessions-per-principal",
+          "--max-guest-memory-mb",
+          "--register-rate");
+
+  /** Security options without a value. */
+  private static final java.util.Set<String> SECURITY_FLAGS =
+      java.util.Set.of("--allow-plaintext", "--allow-anonymous");
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("hash-secret")) {
+      HashSecret.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     ServerConfig config = ServerConfig.defaults();
     List<String[]> registrations = new ArrayList<>();
+    Path tlsCert = null;
+    Path tlsKey = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
         System.out.print(USAGE);
         return;
+      }
+      // ---- security flags (no value) ----
+      if (SECURITY_FLAGS.contains(a)) {
+        config =
+            a.equals("--allow-plaintext")
+                ? config.withAllowPlaintext(true)
+                : config.withAllowAnonymous(true);
+        continue;
       }
       if (!OPTIONS.contains(a)) {
         fail("unknown option " + a);
@@ -73,6 +115,18 @@ public final class Main {
             config = config.withOutputBudgetBytes((long) parseInt(a, v) << 20);
         case "--stall-timeout-ms" ->
             config = config.withStallTimeout(java.time.Duration.ofMillis(parseInt(a, v)));
+        // ---- security options ----
+        case "--tls-cert" -> tlsCert = Path.of(v);
+        case "--tls-key" -> tlsKey = Path.of(v);
+        case "--tls-client-ca" -> config = config.withTlsClientCa(Path.of(v));
+        case "--users-file" -> config = config.withUsersFile(Path.of(v));
+        case "--max-sessions" -> config = config.withMaxSessions(parseInt(a, v));
+        case "--max-sessions-per-principal" ->
+            config = config.withMaxSessionsPerPrincipal(parseInt(a, v));
+        case "--max-guest-memory-mb" ->
+            config = config.withMaxGuestMemoryBytes((long) parseInt(a, v) << 20);
+        case "--register-rate" -> config = config.withRegisterRatePerMinute(parseInt(a, v));
+        // ---- end of security options ----
         case "--register" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {
@@ -83,8 +137,20 @@ public final class Main {
         default -> fail("unknown option " + a);
       }
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      fail("--tls-cert and --tls-key go together");
+    }
+    if (tlsCert != null) {
+      config = config.withTls(tlsCert, tlsKey);
+    }
     BufferAllocator root = new RootAllocator();
-    WasmFlightServer server = WasmFlightServer.start(config, root);
+    WasmFlightServer server;
+    try {
+      server = WasmFlightServer.start(config, root);
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage());
+      return;
+    }
     for (String[] r : registrations) {
       byte[] wasm;
       try {
@@ -113,7 +179,8 @@ public final class Main {
                 },
                 "wasm-flight-shutdown"));
     System.out.println(
-        "wasm-flight listening on grpc://"
+        "wasm-flight listening on "
+            + (config.tlsCertChain() == null ? "grpc://" : "grpc+tls://")
             + config.host()
             + ":"
             + server.port()
@@ -122,6 +189,7 @@ public final class Main {
             + ", default engine "
             + config.defaultEngine().wireName()
             + ")");
+    System.out.println("wasm-flight security: " + server.securityMode());
     System.out.flush();
     server.awaitTermination();
   }

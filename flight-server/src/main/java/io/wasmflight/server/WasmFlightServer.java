@@ -2,6 +2,7 @@ package io.wasmflight.server;
 
 import io.wasmflight.server.internal.flight.WasmFlightProducer;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
+import io.wasmflight.server.internal.security.UsersFile;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,25 +27,56 @@ public final class WasmFlightServer implements AutoCloseable {
   private final FlightServer flight;
   private final WasmFlightProducer producer;
   private final BufferAllocator allocator;
+  private final String securityMode;
 
   private WasmFlightServer(
-      FlightServer flight, WasmFlightProducer producer, BufferAllocator allocator) {
+      FlightServer flight,
+      WasmFlightProducer producer,
+      BufferAllocator allocator,
+      String securityMode) {
     this.flight = flight;
     this.producer = producer;
     this.allocator = allocator;
+    this.securityMode = securityMode;
   }
 
-  /** Loads the persisted modules and starts serving. */
+  /**
+   * Loads the persisted modules and starts serving.
+   *
+   * @throws IllegalArgumentException when the security settings are refused: plaintext or no users
+   *     file on a non-loopback address without the explicit {@code allowPlaintext} / {@code
+   *     allowAnonymous}, an unreadable users file or TLS file
+   */
   public static WasmFlightServer start(ServerConfig config, BufferAllocator parent) {
+    UsersFile users = SecuritySetup.check(config);
     ModuleRegistry registry = new ModuleRegistry(config);
     registry.loadPersisted();
     BufferAllocator allocator = parent.newChildAllocator("wasm-flight-server", 0, Long.MAX_VALUE);
-    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config);
+    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config, users);
     // A register body carries the module as base64 (4/3 of its size) plus a little JSON.
     long maxMessage = Math.min(Integer.MAX_VALUE, config.maxModuleBytes() * 4 / 3 + (1 << 20));
+    boolean tls = config.tlsCertChain() != null;
+    Location where =
+        tls
+            ? Location.forGrpcTls(config.host(), config.port())
+            : Location.forGrpcInsecure(config.host(), config.port());
+    FlightServer.Builder builder = FlightServer.builder(allocator, where, producer);
+    try {
+      if (tls) {
+        builder.useTls(config.tlsCertChain().toFile(), config.tlsPrivateKey().toFile());
+        if (config.tlsClientCa() != null) {
+          builder.useMTlsClientVerification(config.tlsClientCa().toFile());
+        }
+      }
+    } catch (IOException e) {
+      allocator.close();
+      throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
+    }
+    if (users != null) {
+      builder.headerAuthenticator(WasmFlightProducer.authenticator(users));
+    }
     FlightServer flight =
-        FlightServer.builder(
-                allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
+        builder
             .maxInboundMessageSize((int) maxMessage)
             .transportHint(
                 "grpc.builderConsumer",
@@ -61,7 +93,25 @@ public final class WasmFlightServer implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    return new WasmFlightServer(flight, producer, allocator);
+    return new WasmFlightServer(flight, producer, allocator, SecuritySetup.describe(config, users));
+  }
+
+  /**
+   * How the server is secured, one line for the start-up log: TLS or plaintext (and why allowed),
+   * mutual TLS, the users file or anonymous access, the quotas.
+   */
+  public String securityMode() {
+    return securityMode;
+  }
+
+  /** DoExchange sessions open now. */
+  public int openSessions() {
+    return producer.openSessions();
+  }
+
+  /** Guest memory reserved by the open sessions (their memory caps), in bytes. */
+  public long reservedGuestMemoryBytes() {
+    return producer.reservedGuestMemoryBytes();
   }
 
   /** The port actually bound (useful with port 0). */
