@@ -15,6 +15,21 @@ import java.nio.charset.StandardCharsets;
 public final class HashSecret {
   private HashSecret() {}
 
+  /** The users-file secret of a password: {@code pbkdf2-sha256$…} with a random salt. */
+  public static String hashPassword(char[] password) {
+    return SecretHash.hashPassword(password);
+  }
+
+  /** The users-file secret of an API token: {@code sha256$…}. */
+  public static String hashToken(String token) {
+    return SecretHash.hashToken(token);
+  }
+
+  /** A new random API token (256 bits, URL-safe base64). */
+  public static String newToken() {
+    return SecretHash.newToken();
+  }
+
   public static void main(String[] args) throws IOException {
     String mode = args.length == 0 ? "" : args[0];
     if (args.length > 1

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.wasmflight.server.HashSecret;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightServer;
-import io.wasmflight.server.internal.security.SecretHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,8 +45,8 @@ import org.junit.jupiter.api.Test;
  */
 class SecurityTest {
   static final String ADMIN_PASSWORD = "correct horse battery staple";
-  static final String CALLER_TOKEN = SecretHash.newToken();
-  static final String TEAM_TOKEN = SecretHash.newToken();
+  static final String CALLER_TOKEN = HashSecret.newToken();
+  static final String TEAM_TOKEN = HashSecret.newToken();
 
   static Path dir;
   static TestCertificates certs;
@@ -61,13 +61,13 @@ class SecurityTest {
     writeUsers(
         "# test users\n"
             + "user alice admin "
-            + SecretHash.hashPassword(ADMIN_PASSWORD.toCharArray())
+            + HashSecret.hashPassword(ADMIN_PASSWORD.toCharArray())
             + "\n"
             + "token ci caller "
-            + SecretHash.hashToken(CALLER_TOKEN)
+            + HashSecret.hashToken(CALLER_TOKEN)
             + "\n"
             + "token team caller@team- "
-            + SecretHash.hashToken(TEAM_TOKEN)
+            + HashSecret.hashToken(TEAM_TOKEN)
             + "\n");
     server =
         TestServer.start(
@@ -235,12 +235,12 @@ class SecurityTest {
   @Test
   void theUsersFileIsReloadedWithoutRestart() throws Exception {
     String before = Files.readString(users);
-    String extra = SecretHash.newToken();
+    String extra = HashSecret.newToken();
     try (RootAllocator a = new RootAllocator();
         FlightClient c = tlsClient(a, false)) {
       assertFlightError(
           FlightStatusCode.UNAUTHENTICATED, () -> action(c, "list", "", bearer(extra)));
-      writeUsers(before + "token extra caller " + SecretHash.hashToken(extra) + "\n");
+      writeUsers(before + "token extra caller " + HashSecret.hashToken(extra) + "\n");
       action(c, "list", "", bearer(extra));
       writeUsers(before.replaceAll("(?m)^token ci .*\\n", ""));
       assertFlightError(
