@@ -178,6 +178,8 @@ public final class Main {
                   }
                 },
                 "wasm-flight-shutdown"));
+    // Before the "listening" line, which clients wait for.
+    System.out.println("wasm-flight security: " + server.securityMode());
     System.out.println(
         "wasm-flight listening on "
             + (config.tlsCertChain() == null ? "grpc://" : "grpc+tls://")
@@ -189,7 +191,6 @@ public final class Main {
             + ", default engine "
             + config.defaultEngine().wireName()
             + ")");
-    System.out.println("wasm-flight security: " + server.securityMode());
     System.out.flush();
     server.awaitTermination();
   }

@@ -317,4 +317,73 @@ class SecurityTest {
     }
     assertTrue(server.wasm().securityMode().contains("TLS (certificate"));
   }
+
+  @Test
+  void deployingJavaExampleRunsAsDocumented() throws Exception {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    String deploying = readme.substring(readme.indexOf("## Deploying"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("```java\\n(.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(deploying.substring(0, deploying.indexOf("\n## ", 5)));
+    assertTrue(m.find(), "no java block in README's Deploying section");
+    String source =
+        """
+        import java.io.*;
+        import java.nio.file.*;
+        import java.util.*;
+        import org.apache.arrow.flight.*;
+        import org.apache.arrow.flight.auth2.*;
+        import org.apache.arrow.flight.grpc.*;
+        import org.apache.arrow.memory.*;
+
+        public class DeployingSnippet {
+          public static void run(BufferAllocator allocator, Path caPem, int port, String password,
+              String token) throws Exception {
+        %s
+          }
+        }
+        """
+            .formatted(m.group(1));
+    Path src = Files.createTempDirectory("deploying-snippet");
+    Files.writeString(src.resolve("DeployingSnippet.java"), source);
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    java.io.ByteArrayOutputStream diagnostics = new java.io.ByteArrayOutputStream();
+    int rc =
+        javax.tools.ToolProvider.getSystemJavaCompiler()
+            .run(
+                null,
+                diagnostics,
+                diagnostics,
+                "-classpath",
+                classpath,
+                "-d",
+                src.toString(),
+                src.resolve("DeployingSnippet.java").toString());
+    assertEquals(0, rc, "README's Deploying Java example does not compile:\n" + diagnostics);
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    try (java.net.URLClassLoader loader =
+            new java.net.URLClassLoader(
+                new java.net.URL[] {src.toUri().toURL()}, getClass().getClassLoader());
+        RootAllocator a = new RootAllocator()) {
+      java.lang.reflect.Method run =
+          loader
+              .loadClass("DeployingSnippet")
+              .getMethod(
+                  "run",
+                  org.apache.arrow.memory.BufferAllocator.class,
+                  Path.class,
+                  int.class,
+                  String.class,
+                  String.class);
+      System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+      run.invoke(null, a, certs.caCert(), server.port(), ADMIN_PASSWORD, CALLER_TOKEN);
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(
+        List.of("listed", "UNAUTHORIZED"),
+        captured.toString(StandardCharsets.UTF_8).strip().lines().toList());
+  }
 }
