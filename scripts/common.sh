@@ -104,10 +104,10 @@ wf_ensure_venv() {
 wf_help_file() {
   local dir="$WF_ROOT/cli/help" sub="" a
   case "${1:-}" in
-    serve|register|list|describe|unregister|call) sub="$1" ;;
+    serve|register|list|describe|unregister|call|hash-secret) sub="$1" ;;
     help)
       case "${2:-}" in
-        serve|register|list|describe|unregister|call) echo "$dir/$2.txt" ;;
+        serve|register|list|describe|unregister|call|hash-secret) echo "$dir/$2.txt" ;;
         *) echo "$dir/wasm-flight.txt" ;;
       esac
       return 0 ;;

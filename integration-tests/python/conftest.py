@@ -33,7 +33,7 @@ DEFAULT_EXAMPLES_DIRS = (
 
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
-LISTENING = re.compile(r"wasm-flight listening on (grpc://127\.0\.0\.1:\d+)")
+LISTENING = re.compile(r"wasm-flight listening on (grpc(?:\+tls)?://127\.0\.0\.1:\d+)")
 METRICS = re.compile(r"wasm-flight metrics on (http://127\.0\.0\.1:\d+)/metrics")
 
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       DescribeCommand.class,
       UnregisterCommand.class,
       CallCommand.class,
+      io.wasmflight.server.HashSecretCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes (every subcommand):%n",

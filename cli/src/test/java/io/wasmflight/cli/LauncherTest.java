@@ -34,7 +34,7 @@ class LauncherTest {
             new java.io.PrintWriter(java.io.Writer.nullWriter()),
             new java.io.PrintWriter(java.io.Writer.nullWriter()));
     String regenerate =
-        "; regenerate with: for s in serve register list describe unregister call; do"
+        "; regenerate with: for s in serve register list describe unregister call hash-secret; do"
             + " java -jar cli/target/cli-*.jar $s --help > cli/help/$s.txt; done;"
             + " java -jar cli/target/cli-*.jar --help > cli/help/wasm-flight.txt";
     assertEquals(

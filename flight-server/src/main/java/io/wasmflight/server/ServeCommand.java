@@ -133,6 +133,71 @@ public final class ServeCommand implements Callable<Integer> {
       description = "address the metrics port binds (default: --host)")
   String metricsHost;
 
+  // Security (README "Deploying").
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "PEM certificate chain: serve TLS (grpc+tls://); needs --tls-key")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key")
+  Path tlsKey;
+
+  @Option(
+      names = "--tls-client-ca",
+      paramLabel = "FILE",
+      description = "PEM CA: require client certificates it signed (mutual TLS)")
+  Path tlsClientCa;
+
+  @Option(
+      names = "--users-file",
+      paramLabel = "FILE",
+      description =
+          "principals, roles and hashed secrets, reloaded on change (without it every client is"
+              + " admin)")
+  Path usersFile;
+
+  @Option(
+      names = "--allow-plaintext",
+      description = "allow plaintext gRPC on a non-loopback --host")
+  boolean allowPlaintext;
+
+  @Option(
+      names = "--allow-anonymous",
+      description = "allow no --users-file on a non-loopback --host")
+  boolean allowAnonymous;
+
+  @Option(
+      names = "--max-sessions",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "sessions open at once, 0 = no cap (default ${DEFAULT-VALUE})")
+  int maxSessions;
+
+  @Option(
+      names = "--max-sessions-per-principal",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "sessions one principal may have open, 0 = no cap (default ${DEFAULT-VALUE})")
+  int maxSessionsPerPrincipal;
+
+  @Option(
+      names = "--max-guest-memory-mb",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "guest memory all sessions may reach together (each reserves its memory cap at"
+              + " admission), 0 = no cap (default ${DEFAULT-VALUE})")
+  long maxGuestMemoryMb;
+
+  @Option(
+      names = "--register-rate",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "register calls per principal per minute, 0 = no limit (default ${DEFAULT-VALUE})")
+  int registerRate;
+
   /** The configuration the options describe; a value out of range is a usage error. */
   ServerConfig config() {
     try {
@@ -146,6 +211,25 @@ public final class ServeCommand implements Callable<Integer> {
               .withSessionTimeout(Duration.ofMillis(sessionTimeoutMs))
               .withOutputBudgetBytes((long) outputBudgetMb << 20)
               .withStallTimeout(Duration.ofMillis(stallTimeoutMs));
+      if ((tlsCert == null) != (tlsKey == null)) {
+        throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+      }
+      if (tlsCert != null) {
+        c = c.withTls(tlsCert, tlsKey);
+      }
+      if (tlsClientCa != null) {
+        c = c.withTlsClientCa(tlsClientCa);
+      }
+      if (usersFile != null) {
+        c = c.withUsersFile(usersFile);
+      }
+      c =
+          c.withAllowPlaintext(allowPlaintext)
+              .withAllowAnonymous(allowAnonymous)
+              .withMaxSessions(maxSessions)
+              .withMaxSessionsPerPrincipal(maxSessionsPerPrincipal)
+              .withMaxGuestMemoryBytes(maxGuestMemoryMb << 20)
+              .withRegisterRatePerMinute(registerRate);
       if (metricsPort != null) {
         c = c.withMetricsPort(metricsPort);
       }
@@ -183,7 +267,7 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       // Preloaded modules are registered before the server reports ready (health SERVING).
       server = WasmFlightServer.start(config, root);
-    } catch (WasmFlightException | UncheckedIOException e) {
+    } catch (WasmFlightException | UncheckedIOException | IllegalArgumentException e) {
       err.println("wasm-flight: " + e.getMessage());
       err.flush();
       root.close();
@@ -212,8 +296,11 @@ public final class ServeCommand implements Callable<Integer> {
                   }
                 },
                 "wasm-flight-shutdown"));
+    // Before the "listening" line, which clients wait for.
+    out.println("wasm-flight security: " + server.securityMode());
     out.println(
-        "wasm-flight listening on grpc://"
+        "wasm-flight listening on "
+            + (config.tlsCertChain() == null ? "grpc://" : "grpc+tls://")
             + config.host()
             + ":"
             + server.port()

@@ -48,6 +48,18 @@ public final class ServerConfig {
     }
   }
 
+  // Security (README "Deploying"): TLS, users file, quotas.
+  private Path tlsCertChain;
+  private Path tlsPrivateKey;
+  private Path tlsClientCa;
+  private Path usersFile;
+  private boolean allowPlaintext;
+  private boolean allowAnonymous;
+  private int maxSessions;
+  private int maxSessionsPerPrincipal;
+  private long maxGuestMemoryBytes;
+  private int registerRatePerMinute;
+
   private ServerConfig() {}
 
   /**
@@ -79,6 +91,16 @@ public final class ServerConfig {
     c.metricsPort = metricsPort;
     c.metricsHost = metricsHost;
     c.preloads = preloads;
+    c.tlsCertChain = tlsCertChain;
+    c.tlsPrivateKey = tlsPrivateKey;
+    c.tlsClientCa = tlsClientCa;
+    c.usersFile = usersFile;
+    c.allowPlaintext = allowPlaintext;
+    c.allowAnonymous = allowAnonymous;
+    c.maxSessions = maxSessions;
+    c.maxSessionsPerPrincipal = maxSessionsPerPrincipal;
+    c.maxGuestMemoryBytes = maxGuestMemoryBytes;
+    c.registerRatePerMinute = registerRatePerMinute;
     return c;
   }
 
@@ -276,6 +298,122 @@ public final class ServerConfig {
     List<Preload> all = new ArrayList<>(preloads);
     all.add(new Preload(name, file));
     c.preloads = List.copyOf(all);
+    return c;
+  }
+
+  // ---- Security: TLS, authentication, quotas (README "Deploying") ----
+
+  /** PEM certificate chain of the server's TLS identity, or null for plaintext gRPC. */
+  public Path tlsCertChain() {
+    return tlsCertChain;
+  }
+
+  /** PEM (PKCS#8) private key matching {@link #tlsCertChain()}, or null. */
+  public Path tlsPrivateKey() {
+    return tlsPrivateKey;
+  }
+
+  /** PEM CA certificate(s) client certificates must chain to (mutual TLS), or null for none. */
+  public Path tlsClientCa() {
+    return tlsClientCa;
+  }
+
+  /** The users file (principals, roles, hashed secrets), or null for no authentication. */
+  public Path usersFile() {
+    return usersFile;
+  }
+
+  /** Whether plaintext gRPC may bind a non-loopback address. */
+  public boolean allowPlaintext() {
+    return allowPlaintext;
+  }
+
+  /** Whether a server without a users file may bind a non-loopback address. */
+  public boolean allowAnonymous() {
+    return allowAnonymous;
+  }
+
+  /** Cap on the DoExchange sessions open at once, 0 for none. */
+  public int maxSessions() {
+    return maxSessions;
+  }
+
+  /** Cap on the sessions one principal has open at once, 0 for none. */
+  public int maxSessionsPerPrincipal() {
+    return maxSessionsPerPrincipal;
+  }
+
+  /**
+   * Cap on the guest memory all open sessions may reach together (each reserves its memory cap at
+   * admission), 0 for none.
+   */
+  public long maxGuestMemoryBytes() {
+    return maxGuestMemoryBytes;
+  }
+
+  /** Register calls a principal may make per minute, 0 for no limit. */
+  public int registerRatePerMinute() {
+    return registerRatePerMinute;
+  }
+
+  /** Serves TLS with this PEM certificate chain and PEM (PKCS#8) private key. */
+  public ServerConfig withTls(Path certChain, Path privateKey) {
+    ServerConfig c = copy();
+    c.tlsCertChain = Objects.requireNonNull(certChain, "certChain");
+    c.tlsPrivateKey = Objects.requireNonNull(privateKey, "privateKey");
+    return c;
+  }
+
+  /** Requires client certificates signed by this PEM CA (needs {@link #withTls}). */
+  public ServerConfig withTlsClientCa(Path v) {
+    ServerConfig c = copy();
+    c.tlsClientCa = Objects.requireNonNull(v, "clientCa");
+    return c;
+  }
+
+  public ServerConfig withUsersFile(Path v) {
+    ServerConfig c = copy();
+    c.usersFile = Objects.requireNonNull(v, "usersFile");
+    return c;
+  }
+
+  public ServerConfig withAllowPlaintext(boolean v) {
+    ServerConfig c = copy();
+    c.allowPlaintext = v;
+    return c;
+  }
+
+  public ServerConfig withAllowAnonymous(boolean v) {
+    ServerConfig c = copy();
+    c.allowAnonymous = v;
+    return c;
+  }
+
+  public ServerConfig withMaxSessions(int v) {
+    require(v >= 0, "maxSessions must be >= 0 (0 = no cap): " + v);
+    ServerConfig c = copy();
+    c.maxSessions = v;
+    return c;
+  }
+
+  public ServerConfig withMaxSessionsPerPrincipal(int v) {
+    require(v >= 0, "maxSessionsPerPrincipal must be >= 0 (0 = no cap): " + v);
+    ServerConfig c = copy();
+    c.maxSessionsPerPrincipal = v;
+    return c;
+  }
+
+  public ServerConfig withMaxGuestMemoryBytes(long v) {
+    require(v >= 0, "maxGuestMemoryBytes must be >= 0 (0 = no cap): " + v);
+    ServerConfig c = copy();
+    c.maxGuestMemoryBytes = v;
+    return c;
+  }
+
+  public ServerConfig withRegisterRatePerMinute(int v) {
+    require(v >= 0, "registerRatePerMinute must be >= 0 (0 = no limit): " + v);
+    ServerConfig c = copy();
+    c.registerRatePerMinute = v;
     return c;
   }
 }

@@ -20,7 +20,9 @@ public abstract sealed class WasmFlightException extends RuntimeException
         WasmFlightException.AbiViolation,
         WasmFlightException.Cancelled,
         WasmFlightException.TimedOut,
-        WasmFlightException.ClientStalled {
+        WasmFlightException.ClientStalled,
+        WasmFlightException.Unauthenticated,
+        WasmFlightException.Unauthorized {
 
   private static final long serialVersionUID = 1L;
 
@@ -254,6 +256,34 @@ public abstract sealed class WasmFlightException extends RuntimeException
     @Override
     public String kind() {
       return "client stalled";
+    }
+  }
+
+  /** The call carries no valid credentials (or its principal left the users file). */
+  public static final class Unauthenticated extends WasmFlightException {
+    private static final long serialVersionUID = 1L;
+
+    public Unauthenticated(String detail) {
+      super(detail, null);
+    }
+
+    @Override
+    public String kind() {
+      return "unauthenticated";
+    }
+  }
+
+  /** The caller is known but lacks the role the call needs; the detail names it. */
+  public static final class Unauthorized extends WasmFlightException {
+    private static final long serialVersionUID = 1L;
+
+    public Unauthorized(String detail) {
+      super(detail, null);
+    }
+
+    @Override
+    public String kind() {
+      return "unauthorized";
     }
   }
 }

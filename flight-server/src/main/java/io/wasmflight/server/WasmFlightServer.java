@@ -5,6 +5,7 @@ import io.wasmflight.server.internal.ops.ClientDisconnects;
 import io.wasmflight.server.internal.ops.Readiness;
 import io.wasmflight.server.internal.ops.ServerMetrics;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
+import io.wasmflight.server.internal.security.UsersFile;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ public final class WasmFlightServer implements AutoCloseable {
   private final ServerConfig config;
   private int metricsPort = -1;
   private boolean closed;
+  private final String securityMode;
 
   private WasmFlightServer(
       FlightServer flight,
@@ -42,13 +44,15 @@ public final class WasmFlightServer implements AutoCloseable {
       BufferAllocator allocator,
       ServerMetrics metrics,
       Readiness readiness,
-      ServerConfig config) {
+      ServerConfig config,
+      String securityMode) {
     this.flight = flight;
     this.producer = producer;
     this.allocator = allocator;
     this.metrics = metrics;
     this.readiness = readiness;
     this.config = config;
+    this.securityMode = securityMode;
   }
 
   /**
@@ -56,6 +60,10 @@ public final class WasmFlightServer implements AutoCloseable {
    * returns once the server is ready. Until then the port is open but the gRPC health service says
    * NOT_SERVING and every Flight call fails with UNAVAILABLE "starting: loading N modules", so a
    * client that connects as soon as the port opens never sees a half-loaded server.
+   *
+   * @throws IllegalArgumentException when the security settings are refused: plaintext or no users
+   *     file on a non-loopback address without the explicit {@code allowPlaintext} / {@code
+   *     allowAnonymous}, an unreadable users file or TLS file
    */
   public static WasmFlightServer start(ServerConfig config, BufferAllocator parent) {
     WasmFlightServer server = listen(config, parent);
@@ -74,18 +82,39 @@ public final class WasmFlightServer implements AutoCloseable {
    */
   public static WasmFlightServer listen(ServerConfig config, BufferAllocator parent) {
     ClientDisconnects.install();
+    UsersFile users = SecuritySetup.check(config);
     ModuleRegistry registry = new ModuleRegistry(config);
     registry.loadPersisted();
     ServerMetrics metrics = new ServerMetrics(() -> registry.list().size());
     Readiness readiness = new Readiness();
     readiness.loading(config.preloads().size());
     BufferAllocator allocator = parent.newChildAllocator("wasm-flight-server", 0, Long.MAX_VALUE);
-    WasmFlightProducer producer = new WasmFlightProducer(allocator, registry, config, metrics);
+    WasmFlightProducer producer =
+        new WasmFlightProducer(allocator, registry, config, metrics, users);
     // A register body carries the module as base64 (4/3 of its size) plus a little JSON.
     long maxMessage = Math.min(Integer.MAX_VALUE, config.maxModuleBytes() * 4 / 3 + (1 << 20));
+    boolean tls = config.tlsCertChain() != null;
+    Location where =
+        tls
+            ? Location.forGrpcTls(config.host(), config.port())
+            : Location.forGrpcInsecure(config.host(), config.port());
+    FlightServer.Builder builder = FlightServer.builder(allocator, where, producer);
+    try {
+      if (tls) {
+        builder.useTls(config.tlsCertChain().toFile(), config.tlsPrivateKey().toFile());
+        if (config.tlsClientCa() != null) {
+          builder.useMTlsClientVerification(config.tlsClientCa().toFile());
+        }
+      }
+    } catch (IOException e) {
+      allocator.close();
+      throw new IllegalArgumentException("cannot read the TLS files: " + e.getMessage(), e);
+    }
+    if (users != null) {
+      builder.headerAuthenticator(WasmFlightProducer.authenticator(users));
+    }
     FlightServer flight =
-        FlightServer.builder(
-                allocator, Location.forGrpcInsecure(config.host(), config.port()), producer)
+        builder
             .maxInboundMessageSize((int) maxMessage)
             .transportHint(
                 "grpc.builderConsumer",
@@ -105,7 +134,14 @@ public final class WasmFlightServer implements AutoCloseable {
           "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
     }
     WasmFlightServer server =
-        new WasmFlightServer(flight, producer, allocator, metrics, readiness, config);
+        new WasmFlightServer(
+            flight,
+            producer,
+            allocator,
+            metrics,
+            readiness,
+            config,
+            SecuritySetup.describe(config, users));
     if (config.metricsPort() >= 0) {
       try {
         server.metricsPort =
@@ -147,6 +183,24 @@ public final class WasmFlightServer implements AutoCloseable {
   /** The port of the operator endpoint ({@code /metrics}, {@code /ready}), or -1 when off. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /**
+   * How the server is secured, one line for the start-up log: TLS or plaintext (and why allowed),
+   * mutual TLS, the users file or anonymous access, the quotas.
+   */
+  public String securityMode() {
+    return securityMode;
+  }
+
+  /** DoExchange sessions open now. */
+  public int openSessions() {
+    return producer.openSessions();
+  }
+
+  /** Guest memory reserved by the open sessions (their memory caps), in bytes. */
+  public long reservedGuestMemoryBytes() {
+    return producer.reservedGuestMemoryBytes();
   }
 
   /** The port actually bound (useful with port 0). */

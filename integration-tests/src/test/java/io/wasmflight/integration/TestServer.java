@@ -80,6 +80,11 @@ final class TestServer implements AutoCloseable {
     return server.metricsPort();
   }
 
+  /** The server itself (sessions open, guest memory reserved). */
+  WasmFlightServer wasm() {
+    return server;
+  }
+
   /** Runs an action and parses its single JSON result. */
   JsonNode action(String type, String body) {
     Iterator<Result> results =

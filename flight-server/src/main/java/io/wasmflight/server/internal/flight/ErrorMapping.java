@@ -32,6 +32,8 @@ public final class ErrorMapping {
       case WasmFlightException.Cancelled x -> CallStatus.CANCELLED;
       case WasmFlightException.TimedOut x -> CallStatus.TIMED_OUT;
       case WasmFlightException.ClientStalled x -> CallStatus.TIMED_OUT;
+      case WasmFlightException.Unauthenticated x -> CallStatus.UNAUTHENTICATED;
+      case WasmFlightException.Unauthorized x -> CallStatus.UNAUTHORIZED;
     };
   }
 

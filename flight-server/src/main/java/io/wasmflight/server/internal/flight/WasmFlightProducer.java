@@ -22,6 +22,9 @@ import io.wasmflight.server.internal.registry.FunctionSpec;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.registry.NativeEntry;
 import io.wasmflight.server.internal.registry.RegisteredModule;
+import io.wasmflight.server.internal.security.Principal;
+import io.wasmflight.server.internal.security.Role;
+import io.wasmflight.server.internal.security.UsersFile;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -75,22 +78,50 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   private final ModuleRegistry registry;
   private final ServerConfig config;
   private final ServerMetrics metrics;
+  private final AccessPolicy policy;
+  private final SessionAdmission admission;
+  private final RegisterRate registerRate;
 
+  /**
+   * @param users the users file, or null for a server without authentication (every client admin)
+   */
   public WasmFlightProducer(
       BufferAllocator allocator,
       ModuleRegistry registry,
       ServerConfig config,
-      ServerMetrics metrics) {
+      ServerMetrics metrics,
+      UsersFile users) {
     this.allocator = allocator;
     this.registry = registry;
     this.config = config;
     this.metrics = metrics;
+    this.policy = new AccessPolicy(users);
+    this.admission =
+        new SessionAdmission(
+            config.maxSessions(), config.maxSessionsPerPrincipal(), config.maxGuestMemoryBytes());
+    this.registerRate = new RegisterRate(config.registerRatePerMinute());
   }
 
   /** The failure as the client will see it, counted by kind. */
   private FlightRuntimeException failed(Throwable t) {
     metrics.error(ErrorMapping.kind(t));
     return ErrorMapping.toFlight(t);
+  }
+
+  /** Flight's header authenticator over {@code users} (basic login and bearer tokens). */
+  public static org.apache.arrow.flight.auth2.CallHeaderAuthenticator authenticator(
+      UsersFile users) {
+    return new FlightAuthenticator(users);
+  }
+
+  /** Sessions open now (admitted and not yet ended). */
+  public int openSessions() {
+    return admission.sessions();
+  }
+
+  /** Guest memory the open sessions reserved at admission, in bytes. */
+  public long reservedGuestMemoryBytes() {
+    return admission.reservedBytes();
   }
 
   /** Adds a native map (see {@link NativeFunction}). */
@@ -110,6 +141,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   @Override
   public void listActions(CallContext context, StreamListener<ActionType> listener) {
+    try {
+      policy.require(context, Role.CALLER, "ListActions", null);
+    } catch (Throwable t) {
+      listener.onError(ErrorMapping.toFlight(t));
+      return;
+    }
     ACTIONS.forEach(listener::onNext);
     listener.onCompleted();
   }
@@ -120,10 +157,10 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       byte[] body = action.getBody() == null ? new byte[0] : action.getBody();
       Object result =
           switch (action.getType()) {
-            case REGISTER -> register(body);
-            case LIST -> list(body);
-            case DESCRIBE -> registry.get(nameOf(body, DESCRIBE)).toJson();
-            case UNREGISTER -> unregister(body);
+            case REGISTER -> register(context, body);
+            case LIST -> list(policy.require(context, Role.CALLER, "action 'list'", null), body);
+            case DESCRIBE -> describe(context, body);
+            case UNREGISTER -> unregister(context, body);
             default ->
                 throw new WasmFlightException.BadRequest(
                     "unknown action '"
@@ -137,9 +174,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     }
   }
 
-  private ObjectNode register(byte[] body) {
+  private ObjectNode register(CallContext context, byte[] body) {
+    policy.require(context, Role.ADMIN, "action 'register'", null);
     ObjectNode req = Json.object(body, "register body", Set.of("name", "wasm"));
     String name = Json.requiredString(req, "name", "register body");
+    Principal p = policy.require(context, Role.ADMIN, "action 'register'", name);
+    registerRate.acquire(p.name());
     String b64 = Json.requiredString(req, "wasm", "register body");
     byte[] wasm;
     try {
@@ -157,17 +197,30 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     return out;
   }
 
-  private ArrayNode list(byte[] body) {
+  /** The modules {@code p} may call (a caller limited to a prefix sees only those). */
+  private ArrayNode list(Principal p, byte[] body) {
     if (body.length > 0) {
       Json.object(body, "list body", Set.of());
     }
     ArrayNode out = Json.MAPPER.createArrayNode();
-    registry.list().forEach(m -> out.add(m.toJson()));
+    registry.list().stream()
+        .filter(m -> p.may(Role.CALLER, m.name()))
+        .forEach(m -> out.add(m.toJson()));
     return out;
   }
 
-  private ObjectNode unregister(byte[] body) {
-    RegisteredModule removed = registry.unregister(nameOf(body, UNREGISTER));
+  private ObjectNode describe(CallContext context, byte[] body) {
+    policy.require(context, Role.CALLER, "action 'describe'", null);
+    String name = nameOf(body, DESCRIBE);
+    policy.require(context, Role.CALLER, "action 'describe'", name);
+    return registry.get(name).toJson();
+  }
+
+  private ObjectNode unregister(CallContext context, byte[] body) {
+    policy.require(context, Role.ADMIN, "action 'unregister'", null);
+    String name = nameOf(body, UNREGISTER);
+    policy.require(context, Role.ADMIN, "action 'unregister'", name);
+    RegisteredModule removed = registry.unregister(name);
     metrics.forgetModule(removed.name());
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("name", removed.name());
@@ -184,7 +237,11 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   public void listFlights(
       CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
+      Principal p = policy.require(context, Role.CALLER, "ListFlights", null);
       for (RegisteredModule m : registry.list()) {
+        if (!p.may(Role.CALLER, m.name())) {
+          continue;
+        }
         for (FunctionSpec f : m.functions()) {
           listener.onNext(info(m, f, FlightDescriptor.path(m.name(), f.name())));
         }
@@ -198,7 +255,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   @Override
   public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
     try {
+      policy.require(context, Role.CALLER, "GetFlightInfo", null);
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
+      policy.require(context, Role.CALLER, "GetFlightInfo", req.module());
       RegisteredModule m = registry.get(req.module());
       return info(m, m.function(req.function()), descriptor);
     } catch (Throwable t) {
@@ -209,7 +268,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   @Override
   public SchemaResult getSchema(CallContext context, FlightDescriptor descriptor) {
     try {
+      policy.require(context, Role.CALLER, "GetSchema", null);
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
+      policy.require(context, Role.CALLER, "GetSchema", req.module());
       FunctionSpec f = registry.get(req.module()).function(req.function());
       if (f.output() == null) {
         throw new WasmFlightException.NotFound(
@@ -261,12 +322,15 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     listener.setOnCancelHandler(
         () -> watch.stop(new WasmFlightException.Cancelled("the client cancelled the exchange")));
     ExchangeSession session = null;
+    SessionAdmission.Ticket ticket = null;
     try {
+      policy.require(context, Role.CALLER, "DoExchange", null);
       watch.whileWaitingForDescriptor(() -> FlightStreams.schemaWithoutDescriptor(reader));
       FlightDescriptor descriptor = reader.getDescriptor();
       watch.phase(SessionWatch.Phase.WORK);
       watch.checkStopped();
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
+      Principal principal = policy.require(context, Role.CALLER, "DoExchange", req.module());
       NativeEntry nativeEntry = registry.nativeEntry(req.module(), req.function());
       if (nativeEntry != null) {
         if (req.hasOptions()) {
@@ -274,6 +338,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
               "native function '" + req.module() + "/" + req.function() + "' takes no options");
         }
         watch.limits(SessionLimits.resolve(req.limits(), config));
+        ticket = admission.admit(principal.name(), 0);
         stats.function(req.module() + "/" + req.function(), "native");
         session =
             new ExchangeSession(
@@ -299,6 +364,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       Engine engine = req.engine() != null ? req.engine() : config.defaultEngine();
       SessionLimits limits = SessionLimits.resolve(req.limits(), config);
       watch.limits(limits);
+      ticket = admission.admit(principal.name(), (long) limits.memoryPages() << 16);
       CallBudget budget = limits.budget();
       watch.budget(budget);
       stats.function(module.name() + "/" + function.name(), engine.wireName());
@@ -348,6 +414,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       watch.discardInput(reader);
       listener.error(status);
     } finally {
+      if (ticket != null) {
+        ticket.close();
+      }
       // Whatever else happened (an Error thrown past the catch): the session is counted as ended.
       stats.finish(ExchangeStats.Outcome.ERROR, "internal", null);
       watch.close();
