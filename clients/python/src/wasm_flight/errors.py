@@ -216,6 +216,7 @@ _BY_PYARROW_TYPE = (
 _PYARROW_TEXT = re.compile(
     r"(?:Flight|gRPC) returned (?P<words>[a-z ]+?) error, with message: (?P<message>.*?)"
     r"(?:\. (?:gRPC client debug context|Detail):.*)?$", re.DOTALL)
+_DEBUG_CONTEXT = re.compile(r"\.? gRPC client debug context:.*$", re.DOTALL)
 _KINDS = "|".join(re.escape(k) for k in sorted(_BY_KIND, key=len, reverse=True))
 _SERVER_MESSAGE = re.compile(
     rf"^(?P<kind>{_KINDS})"
@@ -229,7 +230,10 @@ def is_flight_status(error: BaseException) -> bool:
         return True
     if isinstance(error, flight.FlightError):
         return True
-    return isinstance(error, pa.ArrowException) and _PYARROW_TEXT.search(str(error)) is not None
+    if not isinstance(error, pa.ArrowException):
+        return False
+    text = str(error)
+    return _PYARROW_TEXT.search(text) is not None or _DEBUG_CONTEXT.search(text) is not None
 
 
 def from_flight(error: BaseException) -> WasmFlightError:
@@ -246,6 +250,8 @@ def from_flight(error: BaseException) -> WasmFlightError:
     if match:
         message = match.group("message")
         status = _STATUS_WORDS.get(match.group("words").strip())
+    else:
+        message = _DEBUG_CONTEXT.sub("", text)
     for cls, name in _BY_PYARROW_TYPE:
         if isinstance(error, cls):
             status = status or name
