@@ -7,7 +7,8 @@ README's own commands into a fresh venv (only its directory replaced: the tests'
 not touched), and every ```python block of the README runs as a file in that venv, from the
 repository root, with only the port replaced. The test checks that these replacements are the
 only differences from the README's text. The server's data directory is a temporary one
-(`WASM_FLIGHT_DATA_DIR`, set in the environment, not in the command).
+(`WASM_FLIGHT_DATA_DIR`, set in the environment, not in the command). The python blocks of
+the client's page, clients/python/README.md, run the same way against the same server.
 """
 
 import os
@@ -23,6 +24,7 @@ import pytest
 from conftest import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
+CLIENT_README = REPO_ROOT / "clients" / "python" / "README.md"  # its blocks run the same way
 SECTION = "## Quick start\n"
 PORT = "8815"
 VENV = ".venv"
@@ -159,15 +161,17 @@ def test_the_readme_python_blocks_run_as_written(quickstart_server, quickstart_v
     names = {line.split("==")[0].lower() for line in listed.split()}
     assert names - {"pip", "setuptools", "wheel"} == {"pyarrow", "wasm-flight"}, names
 
-    code_blocks = blocks(README.read_text(encoding="utf-8"), "python")
+    code_blocks = [(README, b) for b in blocks(README.read_text(encoding="utf-8"), "python")]
     assert code_blocks, "README.md has no python block"
-    for index, block in enumerate(code_blocks):
+    code_blocks += [(CLIENT_README, b)
+                    for b in blocks(CLIENT_README.read_text(encoding="utf-8"), "python")]
+    for index, (doc, block) in enumerate(code_blocks):
         script = tmp_path / f"readme_block_{index}.py"
         script.write_text(substitute(block, f"127.0.0.1:{PORT}", f"127.0.0.1:{port}"))
         done = subprocess.run([str(python), str(script)], cwd=REPO_ROOT, capture_output=True,
                               text=True, timeout=RUN_TIMEOUT_S)
-        assert done.returncode == 0, (f"README python block {index} failed:\n{done.stdout}\n"
-                                      f"{done.stderr}")
+        assert done.returncode == 0, (f"python block {index} ({doc.relative_to(REPO_ROOT)}) "
+                                      f"failed:\n{done.stdout}\n{done.stderr}")
         if index == 0:
             assert "[('add_one', 'map')]" in done.stdout
             assert "not found: module 'quickstart' has no function 'nope'" in done.stdout
