@@ -28,11 +28,11 @@ def _read_pem(value: Any) -> bytes:
     """PEM bytes from bytes/str content or from a path to a file."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
-    text = os.fspath(value)
+    text: str = os.fspath(value)
     if "-----BEGIN" in text:
         return text.encode()
     with open(text, "rb") as f:
-        return f.read()
+        return bytes(f.read())
 
 
 def _location(uri: str, tls: bool) -> str:

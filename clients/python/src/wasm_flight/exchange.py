@@ -19,7 +19,7 @@ Failure handling, both ways:
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable, Iterator, List, Optional
+from typing import Any, Generator, Iterable, Iterator, List, Optional
 
 import pyarrow as pa
 import pyarrow.flight as flight
@@ -118,7 +118,7 @@ class ResultStream:
 
     # -- reading side -------------------------------------------------------------------------
 
-    def _read(self) -> Iterator[pa.RecordBatch]:
+    def _read(self) -> Generator[pa.RecordBatch, None, None]:
         try:
             while True:
                 try:
