@@ -483,14 +483,18 @@ class _Headers(flight.ServerMiddlewareFactory):
 
 
 class _Recorder(flight.FlightServerBase):
-    """Answers every action with `[]`, but `unauthenticated` and `unauthorized`, which raise
-    the Flight errors of those names; it has no DoExchange."""
+    """Answers every action with `[]`, but `unauthenticated`, `unauthorized`, `internal` and
+    `unavailable`, which raise the Flight errors of those names; it has no DoExchange."""
 
     def do_action(self, context, action):
         if action.type == "unauthenticated":
             raise flight.FlightUnauthenticatedError("no token")
         if action.type == "unauthorized":
             raise flight.FlightUnauthorizedError("token lacks the right")
+        if action.type == "internal":
+            raise flight.FlightInternalError("internal server error (X); see the server log")
+        if action.type == "unavailable":
+            raise flight.FlightUnavailableError("shutting down")
         return [flight.Result(b"[]")]
 
 
@@ -511,7 +515,7 @@ def test_the_token_is_sent_as_a_bearer_header_on_every_call(wfc, location):
         assert isinstance(c.list(), list)
 
 
-def test_auth_statuses_map_to_their_types():
+def test_statuses_without_a_kind_map_by_their_code():
     with _Recorder("grpc://127.0.0.1:0") as server:
         with wf.connect(f"grpc://127.0.0.1:{server.port}") as c:
             with pytest.raises(wf.Unauthenticated) as e:
@@ -520,6 +524,13 @@ def test_auth_statuses_map_to_their_types():
             with pytest.raises(wf.Unauthorized) as e:
                 c._action("unauthorized", None)
             assert "token lacks the right" in e.value.message
+            with pytest.raises(wf.ServerError) as e:  # INTERNAL without a kind: not the guest's
+                c._action("internal", None)
+            assert e.value.kind is None and e.value.status == "INTERNAL"
+            assert e.value.message.startswith("internal server error (X)")
+            with pytest.raises(wf.Unavailable) as e:
+                c._action("unavailable", None)
+            assert "shutting down" in e.value.message
 
 
 @pytest.fixture(scope="module")
