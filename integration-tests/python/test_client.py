@@ -573,9 +573,11 @@ def test_tls_with_a_ca_file_a_dict_and_bytes(certificate):
 def test_a_plain_pip_install_works(tmp_path, location):
     """`pip install ./clients/python` (not editable) gives a working, typed package."""
     target = tmp_path / "site"
+    source = tmp_path / "python"  # a copy: pip's setuptools build writes build/ in the tree
+    shutil.copytree(REPO_ROOT / "clients" / "python", source,
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(target), str(REPO_ROOT / "clients" / "python")],
-                   check=True, capture_output=True)
+                    "--target", str(target), str(source)], check=True, capture_output=True)
     assert (target / "wasm_flight" / "py.typed").is_file()
     code = ("import wasm_flight, sys; assert wasm_flight.__file__.startswith(sys.argv[1]); "
             "print(len(wasm_flight.connect(sys.argv[2]).list()) >= 0)")
