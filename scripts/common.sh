@@ -80,10 +80,14 @@ wf_ensure_node() {
     || wf_die "Node.js 18+ and npm are required to build the AssemblyScript guests (guest-sdk-as): install them (e.g. apt-get install nodejs npm)"
 }
 
-# Creates or repairs the Python venv used by the client tests (.venv, with pyarrow and pytest).
+# Creates or repairs the Python venv used by the client tests (.venv): pyarrow, pytest, numpy,
+# pandas and polars, and this tree's Python client (clients/python) installed in editable mode,
+# so the tests always run the client's current source.
 wf_ensure_venv() {
   local venv="$WF_ROOT/.venv"
-  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import pyarrow.flight, pytest, numpy' 2>/dev/null; then
+  local check='import os, sys, pyarrow.flight, pytest, numpy, pandas, polars, wasm_flight
+sys.exit(0 if os.path.realpath(wasm_flight.__file__).startswith(os.path.realpath(sys.argv[1])) else 1)'
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$check" "$WF_ROOT/clients/python/src" 2>/dev/null; then
     return 0
   fi
   local py
@@ -93,9 +97,12 @@ wf_ensure_venv() {
     wf_log "creating Python venv in .venv"
     "$py" -m venv "$venv" || wf_die "cannot create a venv (on Debian: apt-get install python3-venv)"
   fi
-  wf_log "installing pyarrow, pytest and numpy into .venv (an unreachable default index may print retry warnings first)"
+  wf_log "installing pyarrow, pytest, numpy, pandas and polars into .venv (an unreachable default index may print retry warnings first)"
   "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -r "$WF_ROOT/integration-tests/python/requirements.txt" \
-    || wf_die "pip could not install pyarrow/pytest"
+    || wf_die "pip could not install the test requirements"
+  wf_log "installing the Python client (clients/python) into .venv"
+  "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -e "$WF_ROOT/clients/python" \
+    || wf_die "pip could not install clients/python"
 }
 
 # The help file (cli/help/<subcommand>.txt) that the arguments of scripts/wasm-flight ask for,

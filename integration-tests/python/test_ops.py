@@ -18,6 +18,8 @@ import pytest
 
 from conftest import SERVER_SCRIPT
 
+README = SERVER_SCRIPT.resolve().parents[1] / "README.md"
+
 LINE = re.compile(r"INFO io\.wasmflight\.server\.exchange - exchange (\S+) (.*)$")
 
 
@@ -217,3 +219,16 @@ def test_a_register_that_fails_stops_the_start(tmp_path):
     assert done.returncode == 1, done
     assert f"wasm-flight: module rejected in preload b={bad}: " in done.stderr, done.stderr
     assert "listening" not in done.stdout, done
+
+
+def test_the_readme_operations_snippets_run(ops_server):
+    """README "Operations": its `py` blocks (fenced so, as they need a metrics port the quick
+    start server does not open) run as written with METRICS_URL set to this server's."""
+    _, base = ops_server
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("\n## Operations"):]
+    section = section[:section.index("\n## ", 1)]
+    blocks = re.findall(r"^```py\n(.*?)^```", section, re.S | re.M)
+    assert blocks, "no ```py block in README Operations"
+    for code in blocks:
+        exec(compile(code, "README.md (Operations)", "exec"), {"METRICS_URL": base})  # noqa: S102
