@@ -1,5 +1,6 @@
 package io.wasmflight.server.internal.flight;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.Engine;
@@ -18,6 +19,7 @@ import io.wasmflight.server.internal.guest.CallBudget;
 import io.wasmflight.server.internal.guest.SessionLimits;
 import io.wasmflight.server.internal.registry.FunctionSpec;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
+import io.wasmflight.server.internal.registry.ModuleVersions;
 import io.wasmflight.server.internal.registry.NativeEntry;
 import io.wasmflight.server.internal.registry.RegisteredModule;
 import java.util.Base64;
@@ -48,25 +50,32 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   static final String LIST = "list";
   static final String DESCRIBE = "describe";
   static final String UNREGISTER = "unregister";
+  static final String SET_DEFAULT = "set-default";
 
   private static final List<ActionType> ACTIONS =
       List.of(
           new ActionType(
               REGISTER,
-              "Register or replace a module. Body: {\"name\": string, \"wasm\": "
-                  + "base64 of the .wasm}. Result: the module description JSON plus \"replaced\"."),
+              "Register a module version. Body: {\"name\": string, \"wasm\": base64 of the "
+                  + ".wasm, \"version\"?: integer}. Result: the module description JSON plus "
+                  + "\"created\" and \"replaced\"."),
           new ActionType(
               LIST,
-              "List registered modules. Body: empty or {}. Result: JSON array of "
-                  + "module descriptions."),
+              "List registered modules with their versions. Body: empty or {}. Result: JSON array "
+                  + "of module descriptions (the default version's)."),
           new ActionType(
               DESCRIBE,
-              "Describe one module. Body: {\"name\": string}. Result: module "
-                  + "description JSON."),
+              "Describe a module or one version. Body: {\"name\": \"name\" or "
+                  + "\"name@version\"}. Result: module description JSON."),
           new ActionType(
               UNREGISTER,
-              "Remove a module (running sessions finish). Body: {\"name\": "
-                  + "string}. Result: {\"name\": string, \"unregistered\": true}."));
+              "Remove one version or a whole module (running sessions finish). Body: "
+                  + "{\"name\": \"name@version\" or \"name\" for all}. Result: {\"name\", "
+                  + "\"unregistered\": true, \"versions\": [removed]}."),
+          new ActionType(
+              SET_DEFAULT,
+              "Make a version the default (rollback). Body: {\"name\": string, \"version\": "
+                  + "integer}. Result: module description JSON."));
 
   private final BufferAllocator allocator;
   private final ModuleRegistry registry;
@@ -91,7 +100,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   /** Registers a module outside of Flight (used for --register at start). */
   public String register(String name, byte[] wasm) {
-    return Json.text(Json.bytes(registry.register(name, wasm).module().toJson()));
+    ModuleRegistry.Registered r = registry.register(name, wasm);
+    return Json.text(Json.bytes(r.versions().toJson(r.module())));
   }
 
   @Override
@@ -106,15 +116,16 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       byte[] body = action.getBody() == null ? new byte[0] : action.getBody();
       Object result =
           switch (action.getType()) {
-            case REGISTER -> register(body);
+            case REGISTER -> register(body, context.peerIdentity());
             case LIST -> list(body);
-            case DESCRIBE -> registry.get(nameOf(body, DESCRIBE)).toJson();
+            case DESCRIBE -> describe(body);
             case UNREGISTER -> unregister(body);
+            case SET_DEFAULT -> setDefault(body);
             default ->
                 throw new WasmFlightException.BadRequest(
                     "unknown action '"
                         + action.getType()
-                        + "'; available: register, list, describe, unregister");
+                        + "'; available: register, list, describe, unregister, set-default");
           };
       listener.onNext(new Result(Json.MAPPER.writeValueAsBytes(result)));
       listener.onCompleted();
@@ -123,10 +134,11 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     }
   }
 
-  private ObjectNode register(byte[] body) {
-    ObjectNode req = Json.object(body, "register body", Set.of("name", "wasm"));
+  private ObjectNode register(byte[] body, String peer) {
+    ObjectNode req = Json.object(body, "register body", Set.of("name", "wasm", "version"));
     String name = Json.requiredString(req, "name", "register body");
     String b64 = Json.requiredString(req, "wasm", "register body");
+    Integer version = optionalVersion(req, "register body");
     byte[] wasm;
     try {
       wasm = Base64.getDecoder().decode(b64.strip());
@@ -137,8 +149,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     if (wasm.length == 0) {
       throw new WasmFlightException.BadRequest("register body field 'wasm' is empty");
     }
-    ModuleRegistry.Registered r = registry.register(name, wasm);
-    ObjectNode out = r.module().toJson();
+    ModuleRegistry.Registered r = registry.register(name, version, wasm, peer);
+    ObjectNode out = r.versions().toJson(r.module());
+    out.put("created", r.created());
     out.put("replaced", r.replaced());
     return out;
   }
@@ -152,24 +165,73 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     return out;
   }
 
+  private ObjectNode describe(byte[] body) {
+    ModuleRef ref = ModuleRef.of(body, DESCRIBE);
+    ModuleVersions mv = registry.versions(ref.name());
+    return mv.toJson(registry.get(ref.name(), ref.version(), null));
+  }
+
   private ObjectNode unregister(byte[] body) {
-    RegisteredModule removed = registry.unregister(nameOf(body, UNREGISTER));
+    ModuleRef ref = ModuleRef.of(body, UNREGISTER);
+    List<RegisteredModule> removed = registry.unregister(ref.name(), ref.version());
     ObjectNode out = Json.MAPPER.createObjectNode();
-    out.put("name", removed.name());
+    out.put("name", ref.name());
     out.put("unregistered", true);
+    ArrayNode vs = out.putArray("versions");
+    removed.forEach(m -> vs.add(m.version()));
     return out;
   }
 
-  private static String nameOf(byte[] body, String action) {
-    ObjectNode req = Json.object(body, action + " body", Set.of("name"));
-    return Json.requiredString(req, "name", action + " body");
+  private ObjectNode setDefault(byte[] body) {
+    ObjectNode req = Json.object(body, "set-default body", Set.of("name", "version"));
+    String name = Json.requiredString(req, "name", "set-default body");
+    Integer version = optionalVersion(req, "set-default body");
+    if (version == null) {
+      throw new WasmFlightException.BadRequest(
+          "set-default body is missing required field 'version'");
+    }
+    return registry.setDefault(name, version).toJson();
+  }
+
+  /** An optional {@code "version"} field: an integer from 1. */
+  static Integer optionalVersion(ObjectNode req, String what) {
+    JsonNode v = req.get("version");
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isIntegralNumber()) {
+      throw new WasmFlightException.BadRequest(what + " field 'version' must be an integer");
+    }
+    ModuleRegistry.checkVersion(v.asLong());
+    return v.asInt();
+  }
+
+  /** A module and optional version named by a body: {@code {"name": "x" | "x@3", "version"?}}. */
+  private record ModuleRef(String name, Integer version) {
+    static ModuleRef of(byte[] body, String action) {
+      String what = action + " body";
+      ObjectNode req = Json.object(body, what, Set.of("name", "version"));
+      String name = Json.requiredString(req, "name", what);
+      Integer version = optionalVersion(req, what);
+      int at = name.indexOf('@');
+      if (at >= 0) {
+        if (version != null) {
+          throw new WasmFlightException.BadRequest(
+              what + " names a version twice ('" + name + "' and 'version'); give one");
+        }
+        version = ExchangeRequest.parseVersion(name.substring(at + 1), name);
+        name = name.substring(0, at);
+      }
+      return new ModuleRef(name, version);
+    }
   }
 
   @Override
   public void listFlights(
       CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
-      for (RegisteredModule m : registry.list()) {
+      for (ModuleVersions mv : registry.list()) {
+        RegisteredModule m = mv.defaultModule();
         for (FunctionSpec f : m.functions()) {
           listener.onNext(info(m, f, FlightDescriptor.path(m.name(), f.name())));
         }
@@ -184,7 +246,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   public FlightInfo getFlightInfo(CallContext context, FlightDescriptor descriptor) {
     try {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
-      RegisteredModule m = registry.get(req.module());
+      RegisteredModule m = registry.get(req.module(), req.version(), req.sha256());
       return info(m, m.function(req.function()), descriptor);
     } catch (Throwable t) {
       throw ErrorMapping.toFlight(t);
@@ -195,11 +257,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   public SchemaResult getSchema(CallContext context, FlightDescriptor descriptor) {
     try {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
-      FunctionSpec f = registry.get(req.module()).function(req.function());
+      FunctionSpec f =
+          registry.get(req.module(), req.version(), req.sha256()).function(req.function());
       if (f.output() == null) {
         throw new WasmFlightException.NotFound(
             "function '"
-                + req.module()
+                + req.moduleRef()
                 + "/"
                 + f.name()
                 + "' declares no output schema: its output depends on the input");
@@ -215,6 +278,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     Schema schema = f.output() != null ? f.output() : new Schema(List.of());
     ObjectNode meta = f.toJson();
     meta.put("module", m.name());
+    meta.put("version", m.version());
     meta.put("sha256", m.sha256());
     return FlightInfo.builder(schema, d, List.of()).setAppMetadata(Json.bytes(meta)).build();
   }
@@ -253,6 +317,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       NativeEntry nativeEntry = registry.nativeEntry(req.module(), req.function());
       if (nativeEntry != null) {
+        if (req.version() != null || req.sha256() != null) {
+          throw new WasmFlightException.BadRequest(
+              "native function '"
+                  + req.module()
+                  + "/"
+                  + req.function()
+                  + "' has no versions (no 'version' or 'sha256')");
+        }
         if (req.hasOptions()) {
           throw new WasmFlightException.BadRequest(
               "native function '" + req.module() + "/" + req.function() + "' takes no options");
@@ -267,12 +339,18 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         session.run(allocator, reader, listener, a -> NativeStep.open(nativeEntry, a));
         return;
       }
-      RegisteredModule module = registry.get(req.module());
+      RegisteredModule module = registry.get(req.module(), req.version(), req.sha256());
       FunctionSpec function = module.function(req.function());
+      if (reader.hasRoot()) {
+        // The schema came with the descriptor: refuse a mismatching input before any guest call.
+        function.checkInput(reader.getRoot().getSchema());
+      }
       if (function.init() == null && req.hasOptions()) {
         throw new WasmFlightException.BadRequest(
             "function '"
                 + module.name()
+                + "@"
+                + module.version()
                 + "/"
                 + function.name()
                 + "' takes no options, got "

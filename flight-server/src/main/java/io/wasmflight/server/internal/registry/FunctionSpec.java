@@ -19,6 +19,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * One function of a module's catalog (abi-v1.md section 4).
  *
+ * @param input the declared input schema, or null when the function takes any input
  * @param output the declared output schema, or null when it depends on the input
  * @param init the export receiving the session options, or null when the function takes none
  * @param finish (1.2) the export called at the end of the input, or null
@@ -29,6 +30,7 @@ public record FunctionSpec(
     Kind kind,
     String export,
     String init,
+    Schema input,
     Schema output,
     String finish,
     String rowIndex) {
@@ -120,7 +122,12 @@ public record FunctionSpec(
     Schema output = null;
     JsonNode outputNode = f.get("output");
     if (outputNode != null && !outputNode.isNull()) {
-      output = parseOutput(name, outputNode);
+      output = parseFields(name, "output", outputNode);
+    }
+    Schema input = null;
+    JsonNode inputNode = f.get("input");
+    if (inputNode != null && !inputNode.isNull()) {
+      input = parseFields(name, "input", inputNode);
     }
     if (kind == Kind.FILTER && output != null) {
       throw rejected(
@@ -139,7 +146,7 @@ public record FunctionSpec(
               + rowIndex
               + "', which the declared output does not have");
     }
-    return new FunctionSpec(name, kind, export, init, output, finish, rowIndex);
+    return new FunctionSpec(name, kind, export, init, input, output, finish, rowIndex);
   }
 
   /** The least ABI minor version that defines what this function uses. */
@@ -147,14 +154,108 @@ public record FunctionSpec(
     return kind == Kind.MAP && finish == null && rowIndex == null ? 0 : 2;
   }
 
-  private static Schema parseOutput(String fn, JsonNode node) {
+  /**
+   * Checks a client's input schema against the declared input (abi-v1.md 4.1): the same columns, in
+   * order, with the same names and types. Nullability is checked per batch ({@link
+   * #checkInputNulls}). The first mismatch is a bad request.
+   */
+  public void checkInput(Schema actual) {
+    if (input == null) {
+      return;
+    }
+    List<Field> want = input.getFields();
+    List<Field> got = actual.getFields();
+    for (int i = 0; i < Math.max(want.size(), got.size()); i++) {
+      if (i >= got.size()) {
+        throw inputMismatch(
+            "the input is missing column " + i + " " + describe(want.get(i)) + declared());
+      }
+      Field g = got.get(i);
+      if (i >= want.size()) {
+        throw inputMismatch(
+            "the input has an extra column " + i + " '" + g.getName() + "'" + declared());
+      }
+      Field w = want.get(i);
+      if (!w.getName().equals(g.getName())) {
+        boolean elsewhere = want.stream().anyMatch(x -> x.getName().equals(g.getName()));
+        throw inputMismatch(
+            "input column "
+                + i
+                + " is '"
+                + g.getName()
+                + "', declared "
+                + describe(w)
+                + (elsewhere ? " (the columns are in another order)" : "")
+                + declared());
+      }
+      if (!w.getType().equals(g.getType()) || g.getDictionary() != null) {
+        throw inputMismatch(
+            "input column "
+                + i
+                + " '"
+                + g.getName()
+                + "' is of type "
+                + (g.getDictionary() != null ? "dictionary of " : "")
+                + g.getType()
+                + ", declared "
+                + describe(w)
+                + declared());
+      }
+    }
+  }
+
+  /** Refuses nulls in a column the input declares non-nullable. */
+  public void checkInputNulls(List<? extends org.apache.arrow.vector.ValueVector> columns) {
+    if (input == null) {
+      return;
+    }
+    List<Field> want = input.getFields();
+    for (int i = 0; i < want.size() && i < columns.size(); i++) {
+      int nulls = columns.get(i).getNullCount();
+      if (!want.get(i).isNullable() && nulls > 0) {
+        throw inputMismatch(
+            "input column "
+                + i
+                + " '"
+                + want.get(i).getName()
+                + "' has "
+                + nulls
+                + " null(s); the function declares it non-nullable");
+      }
+    }
+  }
+
+  private String declared() {
+    return "; declared input: ["
+        + String.join(", ", input.getFields().stream().map(FunctionSpec::describe).toList())
+        + "]";
+  }
+
+  private static String describe(Field f) {
+    return "'"
+        + f.getName()
+        + "' "
+        + f.getType()
+        + " (format '"
+        + CDataFormat.of(f.getType()).format()
+        + "'"
+        + (f.isNullable() ? "" : ", not null")
+        + ")";
+  }
+
+  private WasmFlightException inputMismatch(String detail) {
+    return new WasmFlightException.BadRequest(
+        "the input does not match the declared input of function '" + name + "': " + detail);
+  }
+
+  private static Schema parseFields(String fn, String role, JsonNode node) {
     if (!node.isArray()) {
-      throw rejected("function '" + fn + "': 'output' must be an array of fields");
+      throw rejected("function '" + fn + "': '" + role + "' must be an array of fields");
     }
     List<Field> fields = new ArrayList<>();
     for (JsonNode f : node) {
       if (!f.isObject()) {
-        throw rejected("function '" + fn + "': each output field must be an object");
+        throw rejected("function '" + fn + "': each " + role + " field must be an object");
       }
       String fieldName = text(f, "name", true);
       String format = text(f, "format", true);
@@ -165,7 +266,9 @@ public record FunctionSpec(
         throw rejected(
             "function '"
                 + fn
-                + "': output field '"
+                + "': "
+                + role
+                + " field '"
                 + fieldName
                 + "' has format '"
                 + format
@@ -176,12 +279,18 @@ public record FunctionSpec(
         throw rejected(
             "function '"
                 + fn
-                + "': output field '"
+                + "': "
+                + role
+                + " field '"
                 + fieldName
                 + "' has format '"
                 + format
                 + "', which needs children; a catalog declares only types without "
-                + "children (leave 'output' out when the output is nested)");
+                + "children (leave '"
+                + role
+                + "' out when the "
+                + role
+                + " is nested)");
       }
       JsonNode nullable = f.get("nullable");
       boolean isNullable = nullable == null || nullable.asBoolean(true);
@@ -217,17 +326,22 @@ public record FunctionSpec(
     if (rowIndex != null) {
       o.put("row_index", rowIndex);
     }
-    if (output == null) {
-      o.putNull("output");
-    } else {
-      ArrayNode fields = o.putArray("output");
-      for (Field field : output.getFields()) {
-        ObjectNode fo = fields.addObject();
-        fo.put("name", field.getName());
-        fo.put("format", CDataFormat.of(field.getType()).format());
-        fo.put("nullable", field.isNullable());
-      }
-    }
+    putFields(o, "input", input);
+    putFields(o, "output", output);
     return o;
+  }
+
+  private static void putFields(ObjectNode o, String key, Schema schema) {
+    if (schema == null) {
+      o.putNull(key);
+      return;
+    }
+    ArrayNode fields = o.putArray(key);
+    for (Field field : schema.getFields()) {
+      ObjectNode fo = fields.addObject();
+      fo.put("name", field.getName());
+      fo.put("format", CDataFormat.of(field.getType()).format());
+      fo.put("nullable", field.isNullable());
+    }
   }
 }
