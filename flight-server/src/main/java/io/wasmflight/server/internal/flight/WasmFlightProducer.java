@@ -24,6 +24,7 @@ import io.wasmflight.server.internal.registry.NativeEntry;
 import io.wasmflight.server.internal.registry.RegisteredModule;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
@@ -51,6 +52,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   static final String DESCRIBE = "describe";
   static final String UNREGISTER = "unregister";
   static final String SET_DEFAULT = "set-default";
+
+  /** The schema metadata key carrying a function's declared input in discovery. */
+  static final String INPUT_METADATA = "wasm_flight.input";
 
   private static final List<ActionType> ACTIONS =
       List.of(
@@ -259,7 +263,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       FunctionSpec f =
           registry.get(req.module(), req.version(), req.sha256()).function(req.function());
-      if (f.output() == null) {
+      if (f.output() == null && f.input() == null) {
         throw new WasmFlightException.NotFound(
             "function '"
                 + req.moduleRef()
@@ -267,15 +271,29 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
                 + f.name()
                 + "' declares no output schema: its output depends on the input");
       }
-      return new SchemaResult(f.output());
+      return new SchemaResult(discoverySchema(f));
     } catch (Throwable t) {
       throw ErrorMapping.toFlight(t);
     }
   }
 
+  /**
+   * What discovery reports as a function's schema: the declared output (or an empty schema), with
+   * the declared input, when there is one, as JSON in the schema metadata key {@value
+   * #INPUT_METADATA} (flight-protocol.md, "Discovery").
+   */
+  static Schema discoverySchema(FunctionSpec f) {
+    Schema out = f.output() != null ? f.output() : new Schema(List.of());
+    if (f.input() == null) {
+      return out;
+    }
+    return new Schema(
+        out.getFields(), Map.of(INPUT_METADATA, Json.text(Json.bytes(f.toJson().get("input")))));
+  }
+
   /** A function as a flight: declared output schema (or empty), no endpoints (DoExchange only). */
   private static FlightInfo info(RegisteredModule m, FunctionSpec f, FlightDescriptor d) {
-    Schema schema = f.output() != null ? f.output() : new Schema(List.of());
+    Schema schema = discoverySchema(f);
     ObjectNode meta = f.toJson();
     meta.put("module", m.name());
     meta.put("version", m.version());

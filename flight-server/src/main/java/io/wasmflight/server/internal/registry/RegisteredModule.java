@@ -103,12 +103,13 @@ public final class RegisteredModule {
     throw new WasmFlightException.NotFound(
         "module '"
             + name()
-            + "@"
-            + version()
             + "' has no function '"
             + fn
             + "'; it has: "
-            + String.join(", ", functions.stream().map(FunctionSpec::name).toList()));
+            + String.join(", ", functions.stream().map(FunctionSpec::name).toList())
+            + " (version "
+            + version()
+            + ")");
   }
 
   /** A fresh, independent instance for one session, within its limits. */
