@@ -114,6 +114,18 @@ def check_store(module_dir):
     return versions
 
 
+def wait_for_a_write(module_dir, deadline):
+    """Returns once a temporary file or a .wasm without metadata shows up (a write under way)."""
+    while time.monotonic() < deadline:
+        if module_dir.exists():
+            names = {f.name for f in module_dir.iterdir()}
+            if any(n.endswith(".tmp") for n in names) or any(
+                    n.endswith(".wasm") and n[:-5] + ".json" not in names for n in names):
+                return True
+        time.sleep(0.0005)
+    return False
+
+
 def test_kill_9_in_the_middle_of_a_register_leaves_a_consistent_store(
         start_server, tmp_path, example_wasm):
     data_dir = tmp_path / "data"
@@ -122,7 +134,8 @@ def test_kill_9_in_the_middle_of_a_register_leaves_a_consistent_store(
     rng = random.Random(9)
     committed = {}  # version -> sha256 of every register that returned
     outcomes = []
-    for iteration in range(6):
+    register_seconds = None
+    for iteration in range(8):
         server = start_server(data_dir=data_dir)
         wasm = with_custom_section(base, rng.randbytes(1024) * (24 * 1024))  # ~24 MiB
         body = json.dumps({"name": "big", "wasm": base64.b64encode(wasm).decode()}).encode()
@@ -131,14 +144,25 @@ def test_kill_9_in_the_middle_of_a_register_leaves_a_consistent_store(
         def send():
             try:
                 with flight.connect(server.location) as c:
+                    t0 = time.monotonic()
                     result["r"] = json.loads(
                         next(iter(c.do_action(flight.Action("register", body)))).body.to_pybytes())
+                    result["seconds"] = time.monotonic() - t0
             except Exception as e:  # noqa: BLE001 - the kill ends the call in any way
                 result["error"] = e
 
         t = threading.Thread(target=send)
         t.start()
-        time.sleep(rng.uniform(0.2, 2.5))
+        if iteration == 0:
+            how = "none"  # the first register completes: it measures how long one takes
+            t.join()
+            register_seconds = result["seconds"]
+        elif iteration % 2:
+            how = "at the first write"  # killed while a file of the register is being written
+            assert wait_for_a_write(module_dir, time.monotonic() + 60), "no write was seen"
+        else:
+            how = "at a random time"
+            time.sleep(rng.uniform(0, 1.2 * register_seconds))
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
         t.join(timeout=60)
@@ -163,7 +187,8 @@ def test_kill_9_in_the_middle_of_a_register_leaves_a_consistent_store(
                 with pytest.raises(pa.ArrowKeyError):
                     do_action(c, "describe", {"name": "big"})
         committed.update(on_disk)
-        outcomes.append("kept" if sha in on_disk.values() else "absent")
+        outcomes.append((how, "kept" if sha in on_disk.values() else "absent"))
         restarted.process.send_signal(signal.SIGKILL)
         restarted.process.wait()
-    print("register interrupted by kill -9, outcome per iteration:", outcomes)
+    print(f"\nregister of ~24 MiB took {register_seconds:.2f} s; kill -9 outcomes: {outcomes}")
+    assert outcomes[0] == ("none", "kept")
