@@ -82,7 +82,7 @@ def test_register_returns_the_module_description(client, example_wasm, name):
     assert isinstance(info["compile_ms"], int) and info["compile_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", info["registered_at"])
     assert info["functions"] == [{"name": name, "kind": "map", "takes_options": False,
-                                  "output": EXPECTED_OUTPUT[name]}]
+                                  "input": None, "output": EXPECTED_OUTPUT[name]}]
 
 
 def test_list_is_sorted_and_matches_describe(client, modules):
