@@ -249,4 +249,24 @@ class VersionsTest {
       assertEquals(2, s.register("old", V2).get("version").asInt());
     }
   }
+
+  @Test
+  void aFlatFileBesideVersionsIsMigratedOnlyWhenItsBytesAreOne() throws Exception {
+    try (TestServer s = TestServer.start()) {
+      s.register("both", V1);
+      Path modules = s.dataDir.resolve("modules");
+      Files.write(modules.resolve("both.wasm"), V1); // a migration interrupted before the delete
+      Files.write(modules.resolve("other.wasm"), V2);
+      s.restart();
+      assertFalse(Files.exists(modules.resolve("both.wasm")), "the leftover is removed");
+      assertEquals(List.of(1), versions(s.action("describe", "{\"name\":\"both\"}")));
+      Files.write(modules.resolve("both.wasm"), V2); // other bytes: never silently dropped
+      s.restart();
+      assertTrue(Files.exists(modules.resolve("both.wasm")));
+      assertEquals(List.of(1), versions(s.action("describe", "{\"name\":\"both\"}")));
+      assertEquals(
+          ActionsTest.sha256(V2),
+          s.action("describe", "{\"name\":\"other\"}").get("sha256").asText());
+    }
+  }
 }

@@ -89,10 +89,11 @@ public record ExchangeRequest(
     InputReadGuard.checkNotStandIn(path);
     if (path.size() != 2) {
       throw new WasmFlightException.BadRequest(
-          "descriptor path must be [module, function] or [module@version, function], got "
+          "descriptor path must be [module, function], got "
               + path.size()
               + " element(s): "
-              + path);
+              + path
+              + " (the module may name a version: module@version)");
     }
     String module = path.get(0);
     Integer version = null;

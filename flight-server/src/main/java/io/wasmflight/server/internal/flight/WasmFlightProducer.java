@@ -367,8 +367,6 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         throw new WasmFlightException.BadRequest(
             "function '"
                 + module.name()
-                + "@"
-                + module.version()
                 + "/"
                 + function.name()
                 + "' takes no options, got "

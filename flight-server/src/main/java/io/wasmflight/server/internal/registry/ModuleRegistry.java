@@ -98,20 +98,26 @@ public final class ModuleRegistry {
         continue;
       }
       try {
-        if (Files.isDirectory(store.dir().resolve(name)) && !store.load(name).isEmpty()) {
+        byte[] wasm = Files.readAllBytes(file);
+        String sha = RegisteredModule.sha256(wasm);
+        List<ModuleStore.Stored> stored =
+            Files.isDirectory(store.dir().resolve(name)) ? store.load(name) : List.of();
+        if (stored.stream().anyMatch(x -> x.meta().sha256().equals(sha))) {
           // A migration that completed before a crash: the flat file is a leftover.
           store.deleteLegacy(file);
           continue;
         }
-        byte[] wasm = Files.readAllBytes(file);
+        if (!stored.isEmpty()) {
+          LOG.warn(
+              "leaving {}: module '{}' already has versions, none with these bytes (register"
+                  + " the file to add it as a version)",
+              file,
+              name);
+          continue;
+        }
         VersionMeta meta =
             new VersionMeta(
-                name,
-                1,
-                RegisteredModule.sha256(wasm),
-                wasm.length,
-                Files.getLastModifiedTime(file).toInstant(),
-                "");
+                name, 1, sha, wasm.length, Files.getLastModifiedTime(file).toInstant(), "");
         RegisteredModule.load(meta, wasm, config);
         store.writeVersion(meta, wasm);
         store.writePointer(name, new ModuleStore.Pointer(1, 2));
