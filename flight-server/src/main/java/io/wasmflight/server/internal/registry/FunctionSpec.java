@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -155,97 +156,20 @@ public record FunctionSpec(
   }
 
   /**
-   * Checks a client's input schema against the declared input (abi-v1.md 4.1): the same columns, in
-   * order, with the same names and types. Nullability is checked per batch ({@link
-   * #checkInputNulls}). The first mismatch is a bad request.
+   * Checks a client's input schema against the declared input (abi-v1.md section 4); the first
+   * mismatch is a bad request. Nullability is checked per batch ({@link #checkInputNulls}).
    */
   public void checkInput(Schema actual) {
-    if (input == null) {
-      return;
-    }
-    List<Field> want = input.getFields();
-    List<Field> got = actual.getFields();
-    for (int i = 0; i < Math.max(want.size(), got.size()); i++) {
-      if (i >= got.size()) {
-        throw inputMismatch(
-            "the input is missing column " + i + " " + describe(want.get(i)) + declared());
-      }
-      Field g = got.get(i);
-      if (i >= want.size()) {
-        throw inputMismatch(
-            "the input has an extra column " + i + " '" + g.getName() + "'" + declared());
-      }
-      Field w = want.get(i);
-      if (!w.getName().equals(g.getName())) {
-        boolean elsewhere = want.stream().anyMatch(x -> x.getName().equals(g.getName()));
-        throw inputMismatch(
-            "input column "
-                + i
-                + " is '"
-                + g.getName()
-                + "', declared "
-                + describe(w)
-                + (elsewhere ? " (the columns are in another order)" : "")
-                + declared());
-      }
-      if (!w.getType().equals(g.getType()) || g.getDictionary() != null) {
-        throw inputMismatch(
-            "input column "
-                + i
-                + " '"
-                + g.getName()
-                + "' is of type "
-                + (g.getDictionary() != null ? "dictionary of " : "")
-                + g.getType()
-                + ", declared "
-                + describe(w)
-                + declared());
-      }
+    if (input != null) {
+      DeclaredInput.check(name, input, actual);
     }
   }
 
   /** Refuses nulls in a column the input declares non-nullable. */
-  public void checkInputNulls(List<? extends org.apache.arrow.vector.ValueVector> columns) {
-    if (input == null) {
-      return;
+  public void checkInputNulls(List<? extends ValueVector> columns) {
+    if (input != null) {
+      DeclaredInput.checkNulls(name, input, columns);
     }
-    List<Field> want = input.getFields();
-    for (int i = 0; i < want.size() && i < columns.size(); i++) {
-      int nulls = columns.get(i).getNullCount();
-      if (!want.get(i).isNullable() && nulls > 0) {
-        throw inputMismatch(
-            "input column "
-                + i
-                + " '"
-                + want.get(i).getName()
-                + "' has "
-                + nulls
-                + " null(s); the function declares it non-nullable");
-      }
-    }
-  }
-
-  private String declared() {
-    return "; declared input: ["
-        + String.join(", ", input.getFields().stream().map(FunctionSpec::describe).toList())
-        + "]";
-  }
-
-  private static String describe(Field f) {
-    return "'"
-        + f.getName()
-        + "' "
-        + f.getType()
-        + " (format '"
-        + CDataFormat.of(f.getType()).format()
-        + "'"
-        + (f.isNullable() ? "" : ", not null")
-        + ")";
-  }
-
-  private WasmFlightException inputMismatch(String detail) {
-    return new WasmFlightException.BadRequest(
-        "the input does not match the declared input of function '" + name + "': " + detail);
   }
 
   private static Schema parseFields(String fn, String role, JsonNode node) {
