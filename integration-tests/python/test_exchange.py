@@ -63,9 +63,9 @@ def check_line_total(table, result):
 # Actions
 # ------------------------------------------------------------------------------------------
 
-def test_list_actions_has_the_four_actions(client):
+def test_list_actions_has_the_five_actions(client):
     actions = {a.type: a.description for a in client.list_actions()}
-    assert set(actions) == {"register", "list", "describe", "unregister"}
+    assert set(actions) == {"register", "list", "describe", "unregister", "set-default"}
     assert all(description.strip() for description in actions.values())
 
 
@@ -82,7 +82,7 @@ def test_register_returns_the_module_description(client, example_wasm, name):
     assert isinstance(info["compile_ms"], int) and info["compile_ms"] >= 0
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", info["registered_at"])
     assert info["functions"] == [{"name": name, "kind": "map", "takes_options": False,
-                                  "output": EXPECTED_OUTPUT[name]}]
+                                  "input": None, "output": EXPECTED_OUTPUT[name]}]
 
 
 def test_list_is_sorted_and_matches_describe(client, modules):
@@ -101,7 +101,7 @@ def test_describe_reports_the_catalog(client, modules, example_wasm):
     assert info["name"] == modules["line_total"]
     assert info["sha256"] == hashlib.sha256(example_wasm["line_total"]).hexdigest()
     assert info["functions"] == [{"name": "line_total", "kind": "map", "takes_options": False,
-                                  "output": LINE_TOTAL_OUTPUT}]
+                                  "input": None, "output": LINE_TOTAL_OUTPUT}]
     assert "replaced" not in info
 
 
@@ -109,7 +109,7 @@ def test_unregister_removes_the_module(client, example_wasm):
     register(client, "tmp_unreg", example_wasm["add_one"])
 
     assert do_action(client, "unregister", {"name": "tmp_unreg"}) == {
-        "name": "tmp_unreg", "unregistered": True}
+        "name": "tmp_unreg", "unregistered": True, "versions": [1]}
 
     assert "tmp_unreg" not in [m["name"] for m in do_action(client, "list")]
     with pytest.raises(pa.ArrowKeyError, match="not found: no module named 'tmp_unreg'"):
@@ -453,7 +453,7 @@ def test_registered_modules_survive_a_restart(start_server, tmp_path, example_wa
     with flight.connect(first.location) as c:
         registered = register(c, "persisted", example_wasm["add_one"])
     first.stop()
-    assert (data_dir / "modules" / "persisted.wasm").read_bytes() == example_wasm["add_one"]
+    assert (data_dir / "modules" / "persisted" / "1.wasm").read_bytes() == example_wasm["add_one"]
 
     second = start_server(data_dir=data_dir)
     with flight.connect(second.location) as c:

@@ -324,13 +324,35 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether the data dir already holds a module of that name with other bytes than the file
-   * (modules persist as {@code <data-dir>/modules/<name>.wasm}, flight-protocol.md).
+   * Whether the data dir already holds a module of that name with other bytes than the file:
+   * versions persist as {@code <data-dir>/modules/<name>/<version>.wasm} (flight-protocol.md), a
+   * module of an older server as {@code <data-dir>/modules/<name>.wasm}. Registering the same bytes
+   * again is a no-op of the registry, so only other bytes are kept out.
    */
   private static boolean keepsExisting(Path dataDir, String[] module) {
-    Path existing = dataDir.resolve("modules").resolve(module[0] + ".wasm");
+    Path modules = dataDir.resolve("modules");
+    Path file = Path.of(module[1]);
     try {
-      return Files.isRegularFile(existing) && Files.mismatch(existing, Path.of(module[1])) != -1L;
+      List<Path> existing = new ArrayList<>();
+      Path flat = modules.resolve(module[0] + ".wasm");
+      if (Files.isRegularFile(flat)) {
+        existing.add(flat);
+      }
+      Path dir = modules.resolve(module[0]);
+      if (Files.isDirectory(dir)) {
+        try (var versions = Files.newDirectoryStream(dir, "*.wasm")) {
+          versions.forEach(existing::add);
+        }
+      }
+      if (existing.isEmpty()) {
+        return false;
+      }
+      for (Path e : existing) {
+        if (Files.mismatch(e, file) == -1L) {
+          return false; // these bytes are there already: registering them changes nothing
+        }
+      }
+      return true;
     } catch (IOException e) {
       return false; // an unreadable FILE fails at registration with its own message
     }

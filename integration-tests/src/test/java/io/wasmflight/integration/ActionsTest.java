@@ -80,7 +80,7 @@ class ActionsTest {
       JsonNode u = s.action("unregister", "{\"name\":\"zeta\"}");
       assertTrue(u.get("unregistered").asBoolean());
       assertEquals(1, s.action("list", "").size());
-      assertFalse(Files.exists(s.dataDir.resolve("modules/zeta.wasm")));
+      assertFalse(Files.exists(s.dataDir.resolve("modules/zeta")));
       assertFlightError(
           FlightStatusCode.NOT_FOUND,
           () -> s.action("describe", "{\"name\":\"zeta\"}"),
@@ -124,7 +124,7 @@ class ActionsTest {
         names.add(t.getType());
         assertFalse(t.getDescription().isBlank());
       }
-      assertEquals(List.of("register", "list", "describe", "unregister"), names);
+      assertEquals(List.of("register", "list", "describe", "unregister", "set-default"), names);
 
       s.register("echo", Guests.wat("good/echo"));
       s.register("misbehave", Guests.wat("hostile/misbehave"));

@@ -4,6 +4,7 @@ import static io.wasmflight.server.internal.codec.OutputBounds.cString;
 import static io.wasmflight.server.internal.codec.OutputBounds.requireRange;
 import static io.wasmflight.server.internal.codec.OutputBounds.violation;
 
+import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
 import io.wasmflight.server.internal.abi.CDataFormat;
 import io.wasmflight.server.internal.abi.CDataFormat.Kind;
@@ -182,7 +183,11 @@ public final class OutputReader implements AutoCloseable {
       }
       Schema schema = new Schema(fields, schemaMetadata);
       if (declared != null && !OutputSchema.sameFields(declared, schema)) {
-        throw violation("output schema " + schema + " differs from the declared " + declared);
+        if (!OutputSchema.sameTypes(declared, schema)) {
+          throw violation("output schema " + schema + " differs from the declared " + declared);
+        }
+        // Only names or nullability differ: the declared schema wins (abi-v1.md 5.5).
+        schema = OutputSchema.asDeclared(declared, schema);
       }
       if (root == null) {
         build(columns, schema);
@@ -205,6 +210,9 @@ public final class OutputReader implements AutoCloseable {
       copy.load(top.children[i], vectors.get(i));
     }
     dictionaries.load(mem, batches);
+    if (declared != null) {
+      requireDeclaredNonNull(vectors);
+    }
     root.setRowCount((int) rows);
     if (hasDenseUnion) {
       // setRowCount recomputes dense union children's lengths from their type ids; put back the
@@ -215,6 +223,24 @@ public final class OutputReader implements AutoCloseable {
     }
     batches++;
     return root;
+  }
+
+  /** Nulls in a column the catalog declares non-nullable are the guest's error, not the ABI's. */
+  private void requireDeclaredNonNull(List<FieldVector> vectors) {
+    List<Field> want = declared.getFields();
+    for (int i = 0; i < want.size(); i++) {
+      int nulls = vectors.get(i).getNullCount();
+      if (!want.get(i).isNullable() && nulls > 0) {
+        throw new WasmFlightException.GuestError(
+            "output column "
+                + i
+                + " ('"
+                + want.get(i).getName()
+                + "') has "
+                + nulls
+                + " null(s), but the catalog declares it non-nullable");
+      }
+    }
   }
 
   /** Builds the node tree, the root and the dictionary vectors from the first batch's schema. */

@@ -171,6 +171,39 @@ final class OutputSchema {
     return true;
   }
 
+  /** Whether only names or nullability differ: same count, types, no dictionary or children. */
+  static boolean sameTypes(Schema declared, Schema actual) {
+    List<Field> a = declared.getFields();
+    List<Field> b = actual.getFields();
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      Field y = b.get(i);
+      if (!a.get(i).getType().equals(y.getType())
+          || y.getDictionary() != null
+          || !y.getChildren().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The guest's schema with the declared names and nullability (its metadata kept). */
+  static Schema asDeclared(Schema declared, Schema actual) {
+    List<Field> out = new ArrayList<>();
+    for (int i = 0; i < declared.getFields().size(); i++) {
+      Field d = declared.getFields().get(i);
+      Field y = actual.getFields().get(i);
+      out.add(
+          new Field(
+              d.getName(),
+              new FieldType(d.isNullable(), y.getType(), null, y.getMetadata()),
+              List.of()));
+    }
+    return new Schema(out, actual.getCustomMetadata());
+  }
+
   /**
    * Parses one ArrowSchema (and its children and dictionary).
    *

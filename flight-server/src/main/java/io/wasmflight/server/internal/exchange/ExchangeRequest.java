@@ -6,6 +6,7 @@ import io.wasmflight.server.Engine;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.Json;
 import io.wasmflight.server.internal.guest.SessionLimits;
+import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -13,17 +14,26 @@ import java.util.Set;
 import org.apache.arrow.flight.FlightDescriptor;
 
 /**
- * What a descriptor asks for: {@code path [module, function]} or a command JSON {@code {"module",
- * "function", "engine"?, "options"?, "limits"?}} (flight-protocol.md, "Descriptors").
+ * What a descriptor asks for: {@code path [module[@version], function]} or a command JSON {@code
+ * {"module", "version"?, "sha256"?, "function", "engine"?, "options"?, "limits"?}}
+ * (flight-protocol.md, "Descriptors").
  *
+ * @param version the module version asked for, or null for the default version
+ * @param sha256 the sha256 the module version must have (lower-case hex), or null
  * @param engine the requested engine, or null for the server default
  * @param options the options object as JSON text ({@code {}} when none were given)
  * @param limits the "limits" object as given, or null (see {@link SessionLimits})
  */
 public record ExchangeRequest(
-    String module, String function, Engine engine, String options, JsonNode limits) {
+    String module,
+    Integer version,
+    String sha256,
+    String function,
+    Engine engine,
+    String options,
+    JsonNode limits) {
   private static final Set<String> COMMAND_KEYS =
-      Set.of("module", "function", "engine", "options", "limits");
+      Set.of("module", "version", "sha256", "function", "engine", "options", "limits");
 
   public boolean hasOptions() {
     return !"{}".equals(options);
@@ -34,6 +44,25 @@ public record ExchangeRequest(
       ObjectNode cmd = Json.object(descriptor.getCommand(), "descriptor command", COMMAND_KEYS);
       String module = Json.requiredString(cmd, "module", "descriptor command");
       String function = Json.requiredString(cmd, "function", "descriptor command");
+      Integer version = null;
+      JsonNode v = cmd.get("version");
+      if (v != null && !v.isNull()) {
+        if (!v.isIntegralNumber()) {
+          throw new WasmFlightException.BadRequest(
+              "descriptor command field 'version' must be an integer");
+        }
+        ModuleRegistry.checkVersion(v.asLong());
+        version = v.asInt();
+      }
+      String sha256 = null;
+      JsonNode h = cmd.get("sha256");
+      if (h != null && !h.isNull()) {
+        if (!h.isTextual()) {
+          throw new WasmFlightException.BadRequest(
+              "descriptor command field 'sha256' must be a string of 64 hexadecimal digits");
+        }
+        sha256 = ModuleRegistry.checkSha256(h.asText());
+      }
       Engine engine = null;
       JsonNode e = cmd.get("engine");
       if (e != null && !e.isNull()) {
@@ -53,7 +82,8 @@ public record ExchangeRequest(
         }
         options = new String(Json.bytes(o), StandardCharsets.UTF_8);
       }
-      return new ExchangeRequest(module, function, engine, options, cmd.get("limits"));
+      return new ExchangeRequest(
+          module, version, sha256, function, engine, options, cmd.get("limits"));
     }
     List<String> path = descriptor.getPath();
     InputReadGuard.checkNotStandIn(path);
@@ -62,8 +92,35 @@ public record ExchangeRequest(
           "descriptor path must be [module, function], got "
               + path.size()
               + " element(s): "
-              + path);
+              + path
+              + " (the module may name a version: module@version)");
     }
-    return new ExchangeRequest(path.get(0), path.get(1), null, "{}", null);
+    String module = path.get(0);
+    Integer version = null;
+    int at = module.indexOf('@');
+    if (at >= 0) {
+      version = parseVersion(module.substring(at + 1), module);
+      module = module.substring(0, at);
+    }
+    return new ExchangeRequest(module, version, null, path.get(1), null, "{}", null);
+  }
+
+  /** The version in {@code module@version} (a path element, a describe name). */
+  public static int parseVersion(String text, String whole) {
+    if (!text.matches("[0-9]{1,10}")) {
+      throw new WasmFlightException.BadRequest(
+          "'"
+              + whole
+              + "': the version after '@' must be an integer from 1 to "
+              + ModuleRegistry.MAX_VERSION);
+    }
+    long v = Long.parseLong(text);
+    ModuleRegistry.checkVersion(v);
+    return (int) v;
+  }
+
+  /** The module and version as a caller wrote them: {@code name} or {@code name@version}. */
+  public String moduleRef() {
+    return version == null ? module : module + "@" + version;
   }
 }

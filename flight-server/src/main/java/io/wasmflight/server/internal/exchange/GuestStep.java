@@ -77,8 +77,10 @@ public final class GuestStep implements BatchStep {
   @Override
   public void apply(VectorSchemaRoot in, DictionaryProvider dictionaries, Emitter out) {
     if (input == null) {
+      function.checkInput(in.getSchema());
       input = new InputWriter(guest, in.getSchema(), dictionaries);
     }
+    function.checkInputNulls(in.getFieldVectors());
     input.write(in);
     switch (function.kind()) {
       case MAP -> {

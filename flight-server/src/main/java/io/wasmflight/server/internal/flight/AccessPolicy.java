@@ -7,11 +7,11 @@ import io.wasmflight.server.internal.security.UsersFile;
 import org.apache.arrow.flight.FlightProducer.CallContext;
 
 /**
- * Who may do what — the one place that decides it (README "Deploying"): {@code register} and {@code
- * unregister} need {@code admin}; {@code list}, {@code describe}, ListActions, ListFlights,
- * GetFlightInfo, GetSchema and DoExchange need {@code caller} ({@code admin} implies it). A grant
- * may be limited to modules whose names start with a prefix. Without a users file every client is
- * {@link Principal#ANONYMOUS}, admin on everything.
+ * Who may do what — the one place that decides it (README "Deploying"): {@code register}, {@code
+ * unregister} and {@code set-default} need {@code admin}; {@code list}, {@code describe},
+ * ListActions, ListFlights, GetFlightInfo, GetSchema and DoExchange need {@code caller} ({@code
+ * admin} implies it). A grant may be limited to modules whose names start with a prefix. Without a
+ * users file every client is {@link Principal#ANONYMOUS}, admin on everything.
  */
 final class AccessPolicy {
   private final UsersFile users; // null: anonymous server

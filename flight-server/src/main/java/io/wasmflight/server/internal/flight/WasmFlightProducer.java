@@ -1,5 +1,6 @@
 package io.wasmflight.server.internal.flight;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasmflight.server.Engine;
@@ -20,6 +21,7 @@ import io.wasmflight.server.internal.ops.ExchangeStats;
 import io.wasmflight.server.internal.ops.ServerMetrics;
 import io.wasmflight.server.internal.registry.FunctionSpec;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
+import io.wasmflight.server.internal.registry.ModuleVersions;
 import io.wasmflight.server.internal.registry.NativeEntry;
 import io.wasmflight.server.internal.registry.RegisteredModule;
 import io.wasmflight.server.internal.security.Principal;
@@ -27,6 +29,7 @@ import io.wasmflight.server.internal.security.Role;
 import io.wasmflight.server.internal.security.UsersFile;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
@@ -54,25 +57,35 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   static final String LIST = "list";
   static final String DESCRIBE = "describe";
   static final String UNREGISTER = "unregister";
+  static final String SET_DEFAULT = "set-default";
+
+  /** The schema metadata key carrying a function's declared input in discovery. */
+  static final String INPUT_METADATA = "wasm_flight.input";
 
   private static final List<ActionType> ACTIONS =
       List.of(
           new ActionType(
               REGISTER,
-              "Register or replace a module. Body: {\"name\": string, \"wasm\": "
-                  + "base64 of the .wasm}. Result: the module description JSON plus \"replaced\"."),
+              "Register a module version. Body: {\"name\": string, \"wasm\": base64 of the "
+                  + ".wasm, \"version\"?: integer}. Result: the module description JSON plus "
+                  + "\"created\" and \"replaced\"."),
           new ActionType(
               LIST,
-              "List registered modules. Body: empty or {}. Result: JSON array of "
-                  + "module descriptions."),
+              "List registered modules with their versions. Body: empty or {}. Result: JSON array "
+                  + "of module descriptions (the default version's)."),
           new ActionType(
               DESCRIBE,
-              "Describe one module. Body: {\"name\": string}. Result: module "
-                  + "description JSON."),
+              "Describe a module or one version. Body: {\"name\": \"name\" or "
+                  + "\"name@version\"}. Result: module description JSON."),
           new ActionType(
               UNREGISTER,
-              "Remove a module (running sessions finish). Body: {\"name\": "
-                  + "string}. Result: {\"name\": string, \"unregistered\": true}."));
+              "Remove one version or a whole module (running sessions finish). Body: "
+                  + "{\"name\": \"name@version\" or \"name\" for all}. Result: {\"name\", "
+                  + "\"unregistered\": true, \"versions\": [removed]}."),
+          new ActionType(
+              SET_DEFAULT,
+              "Make a version the default (rollback). Body: {\"name\": string, \"version\": "
+                  + "integer}. Result: module description JSON."));
 
   private final BufferAllocator allocator;
   private final ModuleRegistry registry;
@@ -136,7 +149,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   /** Registers a module outside of Flight (used for --register at start). */
   public String register(String name, byte[] wasm) {
-    return Json.text(Json.bytes(registry.register(name, wasm).module().toJson()));
+    ModuleRegistry.Registered r = registry.register(name, wasm);
+    return Json.text(Json.bytes(r.versions().toJson(r.module())));
   }
 
   @Override
@@ -161,11 +175,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
             case LIST -> list(policy.require(context, Role.CALLER, "action 'list'", null), body);
             case DESCRIBE -> describe(context, body);
             case UNREGISTER -> unregister(context, body);
+            case SET_DEFAULT -> setDefault(context, body);
             default ->
                 throw new WasmFlightException.BadRequest(
                     "unknown action '"
                         + action.getType()
-                        + "'; available: register, list, describe, unregister");
+                        + "'; available: register, list, describe, unregister, set-default");
           };
       listener.onNext(new Result(Json.MAPPER.writeValueAsBytes(result)));
       listener.onCompleted();
@@ -176,11 +191,13 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
 
   private ObjectNode register(CallContext context, byte[] body) {
     policy.require(context, Role.ADMIN, "action 'register'", null);
-    ObjectNode req = Json.object(body, "register body", Set.of("name", "wasm"));
+    String peer = context.peerIdentity();
+    ObjectNode req = Json.object(body, "register body", Set.of("name", "wasm", "version"));
     String name = Json.requiredString(req, "name", "register body");
     Principal p = policy.require(context, Role.ADMIN, "action 'register'", name);
     registerRate.acquire(p.name());
     String b64 = Json.requiredString(req, "wasm", "register body");
+    Integer version = optionalVersion(req, "register body");
     byte[] wasm;
     try {
       wasm = Base64.getDecoder().decode(b64.strip());
@@ -191,8 +208,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     if (wasm.length == 0) {
       throw new WasmFlightException.BadRequest("register body field 'wasm' is empty");
     }
-    ModuleRegistry.Registered r = registry.register(name, wasm);
-    ObjectNode out = r.module().toJson();
+    ModuleRegistry.Registered r = registry.register(name, version, wasm, peer);
+    ObjectNode out = r.versions().toJson(r.module());
+    out.put("created", r.created());
     out.put("replaced", r.replaced());
     return out;
   }
@@ -204,33 +222,79 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     }
     ArrayNode out = Json.MAPPER.createArrayNode();
     registry.list().stream()
-        .filter(m -> p.may(Role.CALLER, m.name()))
-        .forEach(m -> out.add(m.toJson()));
+        .filter(mv -> p.may(Role.CALLER, mv.defaultModule().name()))
+        .forEach(mv -> out.add(mv.toJson()));
     return out;
   }
 
   private ObjectNode describe(CallContext context, byte[] body) {
     policy.require(context, Role.CALLER, "action 'describe'", null);
-    String name = nameOf(body, DESCRIBE);
-    policy.require(context, Role.CALLER, "action 'describe'", name);
-    return registry.get(name).toJson();
+    ModuleRef ref = ModuleRef.of(body, DESCRIBE);
+    policy.require(context, Role.CALLER, "action 'describe'", ref.name());
+    ModuleVersions mv = registry.versions(ref.name());
+    return mv.toJson(registry.get(ref.name(), ref.version(), null));
   }
 
   private ObjectNode unregister(CallContext context, byte[] body) {
     policy.require(context, Role.ADMIN, "action 'unregister'", null);
-    String name = nameOf(body, UNREGISTER);
-    policy.require(context, Role.ADMIN, "action 'unregister'", name);
-    RegisteredModule removed = registry.unregister(name);
-    metrics.forgetModule(removed.name());
+    ModuleRef ref = ModuleRef.of(body, UNREGISTER);
+    policy.require(context, Role.ADMIN, "action 'unregister'", ref.name());
+    List<RegisteredModule> removed = registry.unregister(ref.name(), ref.version());
+    if (registry.list().stream().noneMatch(v -> v.defaultModule().name().equals(ref.name()))) {
+      metrics.forgetModule(ref.name()); // its last version went
+    }
     ObjectNode out = Json.MAPPER.createObjectNode();
-    out.put("name", removed.name());
+    out.put("name", ref.name());
     out.put("unregistered", true);
+    ArrayNode vs = out.putArray("versions");
+    removed.forEach(m -> vs.add(m.version()));
     return out;
   }
 
-  private static String nameOf(byte[] body, String action) {
-    ObjectNode req = Json.object(body, action + " body", Set.of("name"));
-    return Json.requiredString(req, "name", action + " body");
+  private ObjectNode setDefault(CallContext context, byte[] body) {
+    policy.require(context, Role.ADMIN, "action 'set-default'", null);
+    ObjectNode req = Json.object(body, "set-default body", Set.of("name", "version"));
+    String name = Json.requiredString(req, "name", "set-default body");
+    policy.require(context, Role.ADMIN, "action 'set-default'", name);
+    Integer version = optionalVersion(req, "set-default body");
+    if (version == null) {
+      throw new WasmFlightException.BadRequest(
+          "set-default body is missing required field 'version'");
+    }
+    return registry.setDefault(name, version).toJson();
+  }
+
+  /** An optional {@code "version"} field: an integer from 1. */
+  static Integer optionalVersion(ObjectNode req, String what) {
+    JsonNode v = req.get("version");
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isIntegralNumber()) {
+      throw new WasmFlightException.BadRequest(what + " field 'version' must be an integer");
+    }
+    ModuleRegistry.checkVersion(v.asLong());
+    return v.asInt();
+  }
+
+  /** A module and optional version named by a body: {@code {"name": "x" | "x@3", "version"?}}. */
+  private record ModuleRef(String name, Integer version) {
+    static ModuleRef of(byte[] body, String action) {
+      String what = action + " body";
+      ObjectNode req = Json.object(body, what, Set.of("name", "version"));
+      String name = Json.requiredString(req, "name", what);
+      Integer version = optionalVersion(req, what);
+      int at = name.indexOf('@');
+      if (at >= 0) {
+        if (version != null) {
+          throw new WasmFlightException.BadRequest(
+              what + " names a version twice ('" + name + "' and 'version'); give one");
+        }
+        version = ExchangeRequest.parseVersion(name.substring(at + 1), name);
+        name = name.substring(0, at);
+      }
+      return new ModuleRef(name, version);
+    }
   }
 
   @Override
@@ -238,7 +302,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
       Principal p = policy.require(context, Role.CALLER, "ListFlights", null);
-      for (RegisteredModule m : registry.list()) {
+      for (ModuleVersions mv : registry.list()) {
+        RegisteredModule m = mv.defaultModule();
         if (!p.may(Role.CALLER, m.name())) {
           continue;
         }
@@ -258,7 +323,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       policy.require(context, Role.CALLER, "GetFlightInfo", null);
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       policy.require(context, Role.CALLER, "GetFlightInfo", req.module());
-      RegisteredModule m = registry.get(req.module());
+      RegisteredModule m = registry.get(req.module(), req.version(), req.sha256());
       return info(m, m.function(req.function()), descriptor);
     } catch (Throwable t) {
       throw failed(t);
@@ -271,26 +336,42 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       policy.require(context, Role.CALLER, "GetSchema", null);
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       policy.require(context, Role.CALLER, "GetSchema", req.module());
-      FunctionSpec f = registry.get(req.module()).function(req.function());
-      if (f.output() == null) {
+      FunctionSpec f =
+          registry.get(req.module(), req.version(), req.sha256()).function(req.function());
+      if (f.output() == null && f.input() == null) {
         throw new WasmFlightException.NotFound(
             "function '"
-                + req.module()
+                + req.moduleRef()
                 + "/"
                 + f.name()
                 + "' declares no output schema: its output depends on the input");
       }
-      return new SchemaResult(f.output());
+      return new SchemaResult(discoverySchema(f));
     } catch (Throwable t) {
       throw failed(t);
     }
   }
 
+  /**
+   * What discovery reports as a function's schema: the declared output (or an empty schema), with
+   * the declared input, when there is one, as JSON in the schema metadata key {@value
+   * #INPUT_METADATA} (flight-protocol.md, "Discovery").
+   */
+  static Schema discoverySchema(FunctionSpec f) {
+    Schema out = f.output() != null ? f.output() : new Schema(List.of());
+    if (f.input() == null) {
+      return out;
+    }
+    return new Schema(
+        out.getFields(), Map.of(INPUT_METADATA, Json.text(Json.bytes(f.toJson().get("input")))));
+  }
+
   /** A function as a flight: declared output schema (or empty), no endpoints (DoExchange only). */
   private static FlightInfo info(RegisteredModule m, FunctionSpec f, FlightDescriptor d) {
-    Schema schema = f.output() != null ? f.output() : new Schema(List.of());
+    Schema schema = discoverySchema(f);
     ObjectNode meta = f.toJson();
     meta.put("module", m.name());
+    meta.put("version", m.version());
     meta.put("sha256", m.sha256());
     return FlightInfo.builder(schema, d, List.of()).setAppMetadata(Json.bytes(meta)).build();
   }
@@ -333,6 +414,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       Principal principal = policy.require(context, Role.CALLER, "DoExchange", req.module());
       NativeEntry nativeEntry = registry.nativeEntry(req.module(), req.function());
       if (nativeEntry != null) {
+        if (req.version() != null || req.sha256() != null) {
+          throw new WasmFlightException.BadRequest(
+              "native function '"
+                  + req.module()
+                  + "/"
+                  + req.function()
+                  + "' has no versions (no 'version' or 'sha256')");
+        }
         if (req.hasOptions()) {
           throw new WasmFlightException.BadRequest(
               "native function '" + req.module() + "/" + req.function() + "' takes no options");
@@ -350,8 +439,12 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         session.run(allocator, reader, listener, a -> NativeStep.open(nativeEntry, a));
         return;
       }
-      RegisteredModule module = registry.get(req.module());
+      RegisteredModule module = registry.get(req.module(), req.version(), req.sha256());
       FunctionSpec function = module.function(req.function());
+      if (reader.hasRoot()) {
+        // The schema came with the descriptor: refuse a mismatching input before any guest call.
+        function.checkInput(reader.getRoot().getSchema());
+      }
       if (function.init() == null && req.hasOptions()) {
         throw new WasmFlightException.BadRequest(
             "function '"

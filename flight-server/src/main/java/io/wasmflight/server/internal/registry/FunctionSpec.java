@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -19,6 +20,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * One function of a module's catalog (abi-v1.md section 4).
  *
+ * @param input the declared input schema, or null when the function takes any input
  * @param output the declared output schema, or null when it depends on the input
  * @param init the export receiving the session options, or null when the function takes none
  * @param finish (1.2) the export called at the end of the input, or null
@@ -29,6 +31,7 @@ public record FunctionSpec(
     Kind kind,
     String export,
     String init,
+    Schema input,
     Schema output,
     String finish,
     String rowIndex) {
@@ -120,7 +123,12 @@ public record FunctionSpec(
     Schema output = null;
     JsonNode outputNode = f.get("output");
     if (outputNode != null && !outputNode.isNull()) {
-      output = parseOutput(name, outputNode);
+      output = parseFields(name, "output", outputNode);
+    }
+    Schema input = null;
+    JsonNode inputNode = f.get("input");
+    if (inputNode != null && !inputNode.isNull()) {
+      input = parseFields(name, "input", inputNode);
     }
     if (kind == Kind.FILTER && output != null) {
       throw rejected(
@@ -139,7 +147,7 @@ public record FunctionSpec(
               + rowIndex
               + "', which the declared output does not have");
     }
-    return new FunctionSpec(name, kind, export, init, output, finish, rowIndex);
+    return new FunctionSpec(name, kind, export, init, input, output, finish, rowIndex);
   }
 
   /** The least ABI minor version that defines what this function uses. */
@@ -147,14 +155,31 @@ public record FunctionSpec(
     return kind == Kind.MAP && finish == null && rowIndex == null ? 0 : 2;
   }
 
-  private static Schema parseOutput(String fn, JsonNode node) {
+  /**
+   * Checks a client's input schema against the declared input (abi-v1.md section 4); the first
+   * mismatch is a bad request. Nullability is checked per batch ({@link #checkInputNulls}).
+   */
+  public void checkInput(Schema actual) {
+    if (input != null) {
+      DeclaredInput.check(name, input, actual);
+    }
+  }
+
+  /** Refuses nulls in a column the input declares non-nullable. */
+  public void checkInputNulls(List<? extends ValueVector> columns) {
+    if (input != null) {
+      DeclaredInput.checkNulls(name, input, columns);
+    }
+  }
+
+  private static Schema parseFields(String fn, String role, JsonNode node) {
     if (!node.isArray()) {
-      throw rejected("function '" + fn + "': 'output' must be an array of fields");
+      throw rejected("function '" + fn + "': '" + role + "' must be an array of fields");
     }
     List<Field> fields = new ArrayList<>();
     for (JsonNode f : node) {
       if (!f.isObject()) {
-        throw rejected("function '" + fn + "': each output field must be an object");
+        throw rejected("function '" + fn + "': each " + role + " field must be an object");
       }
       String fieldName = text(f, "name", true);
       String format = text(f, "format", true);
@@ -165,7 +190,9 @@ public record FunctionSpec(
         throw rejected(
             "function '"
                 + fn
-                + "': output field '"
+                + "': "
+                + role
+                + " field '"
                 + fieldName
                 + "' has format '"
                 + format
@@ -176,12 +203,18 @@ public record FunctionSpec(
         throw rejected(
             "function '"
                 + fn
-                + "': output field '"
+                + "': "
+                + role
+                + " field '"
                 + fieldName
                 + "' has format '"
                 + format
                 + "', which needs children; a catalog declares only types without "
-                + "children (leave 'output' out when the output is nested)");
+                + "children (leave '"
+                + role
+                + "' out when the "
+                + role
+                + " is nested)");
       }
       JsonNode nullable = f.get("nullable");
       boolean isNullable = nullable == null || nullable.asBoolean(true);
@@ -217,17 +250,22 @@ public record FunctionSpec(
     if (rowIndex != null) {
       o.put("row_index", rowIndex);
     }
-    if (output == null) {
-      o.putNull("output");
-    } else {
-      ArrayNode fields = o.putArray("output");
-      for (Field field : output.getFields()) {
-        ObjectNode fo = fields.addObject();
-        fo.put("name", field.getName());
-        fo.put("format", CDataFormat.of(field.getType()).format());
-        fo.put("nullable", field.isNullable());
-      }
-    }
+    putFields(o, "input", input);
+    putFields(o, "output", output);
     return o;
+  }
+
+  private static void putFields(ObjectNode o, String key, Schema schema) {
+    if (schema == null) {
+      o.putNull(key);
+      return;
+    }
+    ArrayNode fields = o.putArray(key);
+    for (Field field : schema.getFields()) {
+      ObjectNode fo = fields.addObject();
+      fo.put("name", field.getName());
+      fo.put("format", CDataFormat.of(field.getType()).format());
+      fo.put("nullable", field.isNullable());
+    }
   }
 }

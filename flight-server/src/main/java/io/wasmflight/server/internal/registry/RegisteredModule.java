@@ -25,7 +25,6 @@ import io.wasmflight.server.internal.guest.SessionLimits;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,42 +50,43 @@ public final class RegisteredModule {
   private static final FunctionType INIT_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I32));
 
-  private final String name;
-  private final String sha256;
-  private final int sizeBytes;
+  private final VersionMeta meta;
   private final WasmModule module;
   private final Function<Instance, Machine> compiled;
   private final List<FunctionSpec> functions;
-  private final Instant registeredAt;
   private final long compileMillis;
   private final int abiVersion;
 
   private RegisteredModule(
-      String name,
-      String sha256,
-      int sizeBytes,
+      VersionMeta meta,
       WasmModule module,
       Function<Instance, Machine> compiled,
       List<FunctionSpec> functions,
       long compileMillis,
       int abiVersion) {
-    this.name = name;
-    this.sha256 = sha256;
-    this.sizeBytes = sizeBytes;
+    this.meta = meta;
     this.module = module;
     this.compiled = compiled;
     this.functions = functions;
-    this.registeredAt = Instant.now();
     this.compileMillis = compileMillis;
     this.abiVersion = abiVersion;
   }
 
   public String name() {
-    return name;
+    return meta.name();
+  }
+
+  public int version() {
+    return meta.version();
   }
 
   public String sha256() {
-    return sha256;
+    return meta.sha256();
+  }
+
+  /** What the registry persists about this version. */
+  public VersionMeta meta() {
+    return meta;
   }
 
   public List<FunctionSpec> functions() {
@@ -102,11 +102,14 @@ public final class RegisteredModule {
     }
     throw new WasmFlightException.NotFound(
         "module '"
-            + name
+            + name()
             + "' has no function '"
             + fn
             + "'; it has: "
-            + String.join(", ", functions.stream().map(FunctionSpec::name).toList()));
+            + String.join(", ", functions.stream().map(FunctionSpec::name).toList())
+            + " (version "
+            + version()
+            + ")");
   }
 
   /** A fresh, independent instance for one session, within its limits. */
@@ -126,8 +129,10 @@ public final class RegisteredModule {
   /**
    * Parses, validates (abi-v1.md section 3, in order), compiles and probes a module. Every failure
    * is a {@link WasmFlightException.ModuleRejected} with the reason.
+   *
+   * @param meta the version's metadata; its sha256 and size are those of {@code wasm}
    */
-  static RegisteredModule load(String name, byte[] wasm, ServerConfig config) {
+  static RegisteredModule load(VersionMeta meta, byte[] wasm, ServerConfig config) {
     WasmModule module;
     try {
       module = Parser.parse(wasm);
@@ -252,8 +257,7 @@ public final class RegisteredModule {
         requireExport(module, f.finish(), ExternalType.FUNCTION, FINISH_TYPE);
       }
     }
-    return new RegisteredModule(
-        name, sha256(wasm), wasm.length, module, compiled, functions, compileMillis, version);
+    return new RegisteredModule(meta, module, compiled, functions, compileMillis, version);
   }
 
   /**
@@ -321,14 +325,16 @@ public final class RegisteredModule {
     }
   }
 
-  /** The JSON description used by register, list and describe. */
+  /** The JSON description of this version used by register, list and describe. */
   public ObjectNode toJson() {
     ObjectNode o = Json.MAPPER.createObjectNode();
-    o.put("name", name);
-    o.put("sha256", sha256);
-    o.put("size_bytes", sizeBytes);
+    o.put("name", meta.name());
+    o.put("version", meta.version());
+    o.put("sha256", meta.sha256());
+    o.put("size_bytes", meta.sizeBytes());
     o.put("abi_version", (abiVersion >>> 16) + "." + (abiVersion & 0xFFFF));
-    o.put("registered_at", registeredAt.toString());
+    o.put("registered_at", meta.registeredAt().toString());
+    o.put("registered_by", meta.registeredBy());
     o.put("compile_ms", compileMillis);
     ArrayNode fs = o.putArray("functions");
     for (FunctionSpec f : functions) {
