@@ -194,7 +194,10 @@ class LauncherTest {
       CliRun.Result described = CliRun.run("describe", "upper", "--server", address);
       assertEquals(0, described.exitCode(), described.toString());
       assertTrue(described.out().contains("  add_one  map"), "still the user's module");
-      assertTrue(java.util.Arrays.equals(users, Files.readAllBytes(modules.resolve("upper.wasm"))));
+      // The server migrated the flat file to version 1 and stored no other version of 'upper'.
+      assertTrue(
+          java.util.Arrays.equals(users, Files.readAllBytes(modules.resolve("upper/1.wasm"))));
+      assertTrue(Files.notExists(modules.resolve("upper/2.wasm")), "a second version was stored");
     } finally {
       p.destroy();
       p.waitFor(10, TimeUnit.SECONDS);
