@@ -189,7 +189,7 @@ class SecurityTest {
   }
 
   @Test
-  void aCallerTokenCallsButMayNotRegister() throws Exception {
+  void aCallerTokenCallsButMayNotRegisterUnregisterOrSetTheDefault() throws Exception {
     try (RootAllocator a = new RootAllocator();
         FlightClient c = tlsClient(a, false)) {
       CallOption admin = c.authenticateBasicToken("alice", ADMIN_PASSWORD).orElseThrow();
@@ -206,6 +206,15 @@ class SecurityTest {
           FlightStatusCode.UNAUTHORIZED,
           () -> action(c, "unregister", "{\"name\":\"sec_caller\"}", caller),
           "action 'unregister' needs role 'admin'");
+      assertFlightError(
+          FlightStatusCode.UNAUTHORIZED,
+          () -> action(c, "set-default", "{\"name\":\"sec_caller\",\"version\":1}", caller),
+          "action 'set-default' needs role 'admin'");
+      // The admin may: version 1 is the default already, and stays it.
+      assertTrue(
+          action(c, "set-default", "{\"name\":\"sec_caller\",\"version\":1}", admin)
+              .toString()
+              .contains("sec_caller"));
     }
   }
 
