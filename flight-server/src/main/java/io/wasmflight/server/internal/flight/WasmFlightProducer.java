@@ -9,12 +9,14 @@ import io.wasmflight.server.NativeKernel;
 import io.wasmflight.server.ServerConfig;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.Json;
+import io.wasmflight.server.internal.exchange.BatchStep;
 import io.wasmflight.server.internal.exchange.ExchangeRequest;
 import io.wasmflight.server.internal.exchange.ExchangeSession;
 import io.wasmflight.server.internal.exchange.FlightStreams;
 import io.wasmflight.server.internal.exchange.GuestStep;
 import io.wasmflight.server.internal.exchange.NativeStep;
 import io.wasmflight.server.internal.exchange.SessionWatch;
+import io.wasmflight.server.internal.exchange.UdfInputStep;
 import io.wasmflight.server.internal.guest.CallBudget;
 import io.wasmflight.server.internal.guest.SessionLimits;
 import io.wasmflight.server.internal.ops.ExchangeStats;
@@ -24,6 +26,7 @@ import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.registry.ModuleVersions;
 import io.wasmflight.server.internal.registry.NativeEntry;
 import io.wasmflight.server.internal.registry.RegisteredModule;
+import io.wasmflight.server.internal.registry.UdfSignature;
 import io.wasmflight.server.internal.security.Principal;
 import io.wasmflight.server.internal.security.Role;
 import io.wasmflight.server.internal.security.UsersFile;
@@ -59,6 +62,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
   static final String UNREGISTER = "unregister";
   static final String SET_DEFAULT = "set-default";
 
+  /** The arrow-udf protocol's version query (engines.md): the answer is one byte, 2. */
+  static final String PROTOCOL_VERSION = "protocol_version";
+
+  static final byte[] UDF_PROTOCOL_VERSION = {2};
+
+  /** The ListFlights criteria that lists the functions callable under the arrow-udf protocol. */
+  static final String UDF_CRITERIA = "udf";
+
   /** The schema metadata key carrying a function's declared input in discovery. */
   static final String INPUT_METADATA = "wasm_flight.input";
 
@@ -85,7 +96,11 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
           new ActionType(
               SET_DEFAULT,
               "Make a version the default (rollback). Body: {\"name\": string, \"version\": "
-                  + "integer}. Result: module description JSON."));
+                  + "integer}. Result: module description JSON."),
+          new ActionType(
+              PROTOCOL_VERSION,
+              "The arrow-udf remote UDF protocol version spoken by this server (RisingWave, "
+                  + "Databend). Body: empty. Result: one byte, 2."));
 
   private final BufferAllocator allocator;
   private final ModuleRegistry registry;
@@ -176,13 +191,19 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
             case DESCRIBE -> describe(context, body);
             case UNREGISTER -> unregister(context, body);
             case SET_DEFAULT -> setDefault(context, body);
+            case PROTOCOL_VERSION -> {
+              policy.require(context, Role.CALLER, "action 'protocol_version'", null);
+              yield UDF_PROTOCOL_VERSION;
+            }
             default ->
                 throw new WasmFlightException.BadRequest(
                     "unknown action '"
                         + action.getType()
-                        + "'; available: register, list, describe, unregister, set-default");
+                        + "'; available: register, list, describe, unregister, set-default, "
+                        + "protocol_version");
           };
-      listener.onNext(new Result(Json.MAPPER.writeValueAsBytes(result)));
+      listener.onNext(
+          new Result(result instanceof byte[] raw ? raw : Json.MAPPER.writeValueAsBytes(result)));
       listener.onCompleted();
     } catch (Throwable t) {
       listener.onError(failed(t));
@@ -302,13 +323,19 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
     try {
       Principal p = policy.require(context, Role.CALLER, "ListFlights", null);
+      boolean udf = isUdfCriteria(criteria);
       for (ModuleVersions mv : registry.list()) {
         RegisteredModule m = mv.defaultModule();
         if (!p.may(Role.CALLER, m.name())) {
           continue;
         }
         for (FunctionSpec f : m.functions()) {
-          listener.onNext(info(m, f, FlightDescriptor.path(m.name(), f.name())));
+          if (!udf) {
+            listener.onNext(info(m, f, FlightDescriptor.path(m.name(), f.name())));
+          } else if (UdfSignature.callable(f)) {
+            String name = m.name() + "." + f.name();
+            listener.onNext(udfInfo(UdfSignature.of(name, f), FlightDescriptor.path(name)));
+          }
         }
       }
       listener.onCompleted();
@@ -324,6 +351,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       policy.require(context, Role.CALLER, "GetFlightInfo", req.module());
       RegisteredModule m = registry.get(req.module(), req.version(), req.sha256());
+      if (req.udf()) {
+        return udfInfo(UdfSignature.of(req.udfName(), m.function(req.function())), descriptor);
+      }
       return info(m, m.function(req.function()), descriptor);
     } catch (Throwable t) {
       throw failed(t);
@@ -338,6 +368,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       policy.require(context, Role.CALLER, "GetSchema", req.module());
       FunctionSpec f =
           registry.get(req.module(), req.version(), req.sha256()).function(req.function());
+      if (req.udf()) {
+        return new SchemaResult(UdfSignature.of(req.udfName(), f).flightSchema());
+      }
       if (f.output() == null && f.input() == null) {
         throw new WasmFlightException.NotFound(
             "function '"
@@ -374,6 +407,35 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
     meta.put("version", m.version());
     meta.put("sha256", m.sha256());
     return FlightInfo.builder(schema, d, List.of()).setAppMetadata(Json.bytes(meta)).build();
+  }
+
+  /** Whether a ListFlights criteria asks for the arrow-udf listing (expression {@code udf}). */
+  private static boolean isUdfCriteria(Criteria criteria) {
+    byte[] e = criteria == null ? null : criteria.getExpression();
+    if (e == null || e.length == 0) {
+      return false;
+    }
+    String text = new String(e, java.nio.charset.StandardCharsets.UTF_8);
+    if (!UDF_CRITERIA.equals(text)) {
+      throw new WasmFlightException.BadRequest(
+          "ListFlights criteria '"
+              + text
+              + "' is not understood: give none (every function) or 'udf' (the functions "
+              + "callable under the arrow-udf protocol, named module.function)");
+    }
+    return true;
+  }
+
+  /**
+   * A function as the arrow-udf protocol describes it (engines.md): schema = input fields then
+   * output fields (with Databend's input-count metadata), {@code total_records} = the number of
+   * input fields, no endpoints.
+   */
+  private static FlightInfo udfInfo(UdfSignature sig, FlightDescriptor d) {
+    return FlightInfo.builder(sig.flightSchema(), d, List.of())
+        .setRecords(sig.inputCount())
+        .setBytes(0)
+        .build();
   }
 
   @Override
@@ -413,6 +475,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       ExchangeRequest req = ExchangeRequest.parse(descriptor);
       Principal principal = policy.require(context, Role.CALLER, "DoExchange", req.module());
       NativeEntry nativeEntry = registry.nativeEntry(req.module(), req.function());
+      if (nativeEntry != null && req.udf()) {
+        throw new WasmFlightException.BadRequest(
+            "native function '"
+                + req.module()
+                + "/"
+                + req.function()
+                + "' has no declared signature: it cannot be called as a remote UDF");
+      }
       if (nativeEntry != null) {
         if (req.version() != null || req.sha256() != null) {
           throw new WasmFlightException.BadRequest(
@@ -441,9 +511,14 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       }
       RegisteredModule module = registry.get(req.module(), req.version(), req.sha256());
       FunctionSpec function = module.function(req.function());
+      UdfSignature udf = req.udf() ? UdfSignature.of(req.udfName(), function) : null;
       if (reader.hasRoot()) {
         // The schema came with the descriptor: refuse a mismatching input before any guest call.
-        function.checkInput(reader.getRoot().getSchema());
+        if (udf != null) {
+          udf.checkInput(reader.getRoot().getSchema());
+        } else {
+          function.checkInput(reader.getRoot().getSchema());
+        }
       }
       if (function.init() == null && req.hasOptions()) {
         throw new WasmFlightException.BadRequest(
@@ -472,14 +547,17 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
           allocator,
           reader,
           listener,
-          a ->
-              new GuestStep(
-                  module.instantiate(engine, limits, budget),
-                  budget,
-                  function,
-                  req.options(),
-                  a,
-                  config.maxOutputBytesPerBatch()));
+          a -> {
+            BatchStep step =
+                new GuestStep(
+                    module.instantiate(engine, limits, budget),
+                    budget,
+                    function,
+                    req.options(),
+                    a,
+                    config.maxOutputBytesPerBatch());
+            return udf == null ? step : new UdfInputStep(udf, step, a);
+          });
     } catch (Throwable t) {
       // A stopped session fails wherever it was interrupted: the stop says why.
       Throwable cause = watch.stopCause() != null ? watch.stopCause() : t;
