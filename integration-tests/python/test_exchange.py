@@ -63,9 +63,10 @@ def check_line_total(table, result):
 # Actions
 # ------------------------------------------------------------------------------------------
 
-def test_list_actions_has_the_five_actions(client):
+def test_list_actions_has_the_six_actions(client):
     actions = {a.type: a.description for a in client.list_actions()}
-    assert set(actions) == {"register", "list", "describe", "unregister", "set-default"}
+    assert set(actions) == {"register", "list", "describe", "unregister", "set-default",
+                            "protocol_version"}
     assert all(description.strip() for description in actions.values())
 
 

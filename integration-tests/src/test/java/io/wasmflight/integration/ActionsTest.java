@@ -124,7 +124,9 @@ class ActionsTest {
         names.add(t.getType());
         assertFalse(t.getDescription().isBlank());
       }
-      assertEquals(List.of("register", "list", "describe", "unregister", "set-default"), names);
+      assertEquals(
+          List.of("register", "list", "describe", "unregister", "set-default", "protocol_version"),
+          names);
 
       s.register("echo", Guests.wat("good/echo"));
       s.register("misbehave", Guests.wat("hostile/misbehave"));
