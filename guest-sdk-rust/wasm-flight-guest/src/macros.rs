@@ -30,7 +30,7 @@ use crate::function::OutputField;
 ///     // A fixed output schema, declared in the catalog: "name": type [nullable]
 ///     map line_total => line_total, output ["total": float64 nullable, "id": int64];
 ///     // The input it takes, same form; the host refuses any other before the guest runs
-///     map gcd => add_one, input ["a": int32 nullable, "b": int32 nullable],
+///     map gcd => gcd, input ["a": int32 nullable, "b": int32 nullable],
 ///         output ["gcd": int32 nullable];
 ///     // filter: fn positive(input: &Batch) -> Result<Selection>
 ///     filter positive => positive;
@@ -51,7 +51,8 @@ use crate::function::OutputField;
 /// )));
 /// assert!(WF_CATALOG.contains(concat!(
 ///     r#"{"name":"gcd","kind":"map","export":"wf_fn_gcd","#,
-///     r#""input":[{"name":"a","format":"i","nullable":true},{"name":"b","format":"i","nullable":true}],"#,
+///     r#""input":[{"name":"a","format":"i","nullable":true},"#,
+///     r#"{"name":"b","format":"i","nullable":true}],"#,
 ///     r#""output":[{"name":"gcd","format":"i","nullable":true}]}"#
 /// )));
 /// assert_eq!(WF_FUNCTIONS.len(), 8);
@@ -72,11 +73,12 @@ use crate::function::OutputField;
 ///   only; `fn f(&mut Emitter) -> Result<()>`, export `wf_finish_<name>`), `row_index "col"`
 ///   (`table` only, not with `finish`: the output column, int32 and not nullable, holding each
 ///   output row's input row; when `output` is declared it must list it so).
-/// - Input and output types are `int8`, `uint8`, `int16`, `uint16`, `int32`, `uint32`, `int64`, `uint64`,
-///   `float32`, `float64`, `bool`, `utf8` and `binary`, followed by `nullable` when the column
-///   is (unlike the ABI's default, a column is not nullable unless it says so). The host
-///   checks every output batch against a declared output, nullability included;
-///   so does the SDK for table and aggregate output ([`Emitter::emit`](crate::Emitter::emit)).
+/// - Input and output types are `int8`, `uint8`, `int16`, `uint16`, `int32`, `uint32`,
+///   `int64`, `uint64`, `float32`, `float64`, `bool`, `utf8` and `binary`, followed by
+///   `nullable` when the column is (unlike the ABI's default, a column is not nullable unless
+///   it says so). The host checks every output batch against a declared output, nullability
+///   included; so does the SDK for table and aggregate output
+///   ([`Emitter::emit`](crate::Emitter::emit)).
 /// - It generates `wf_catalog` and two constants: `WF_CATALOG`, the catalog JSON (keys in the
 ///   order `name`, `kind`, `export`, `init`, `finish`, `row_index`, `input`, `output`), and
 ///   `WF_FUNCTIONS`, the functions with their entry points for native tests with
