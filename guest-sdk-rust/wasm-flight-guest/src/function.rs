@@ -28,7 +28,7 @@ impl FunctionKind {
     }
 }
 
-/// A column of a declared `output [...]`, as `export_functions!` writes it.
+/// A column of a declared `input [...]` or `output [...]`, as `export_functions!` writes it.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct OutputField {
@@ -62,6 +62,8 @@ pub struct FunctionParts {
     pub update: Option<PairEntry>,
     pub init: Option<PairEntry>,
     pub finish: Option<PairEntry>,
+    /// The declared `input [...]` (ABI §4 `input`), checked by the host before the guest.
+    pub input: Option<&'static [OutputField]>,
     pub output: Option<&'static [OutputField]>,
     pub row_index: Option<&'static str>,
     /// Clears the function's per-session state (what a new instance would start with).
@@ -102,6 +104,12 @@ impl Function {
         self.0.finish.is_some()
     }
 
+    /// The declared input schema (catalog key `input`), if any: the host refuses any other
+    /// input before the function sees it.
+    pub fn input(&self) -> Option<Vec<Field>> {
+        self.0.input.map(|fields| fields.iter().map(|f| f.to_field()).collect())
+    }
+
     /// The declared output schema, if any.
     pub fn output(&self) -> Option<Vec<Field>> {
         self.0.output.map(|fields| fields.iter().map(|f| f.to_field()).collect())
@@ -121,6 +129,7 @@ impl std::fmt::Debug for Function {
             .field("init", &self.has_init())
             .field("finish", &self.has_finish())
             .field("row_index", &self.0.row_index)
+            .field("input", &self.0.input)
             .field("output", &self.0.output)
             .finish()
     }

@@ -10,6 +10,7 @@ use crate::function::OutputField;
 /// # fn add_one(input: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(input.num_rows())) }
 /// # use add_one as scale;
 /// # use add_one as line_total;
+/// # use add_one as gcd;
 /// # fn scale_init(options: &str) -> Result<()> { Ok(()) }
 /// # fn positive(input: &Batch) -> Result<Selection> { Ok(Selection::all(input.num_rows())) }
 /// # fn split_words(input: &Batch, out: &mut Emitter) -> Result<()> { Ok(()) }
@@ -28,6 +29,9 @@ use crate::function::OutputField;
 ///     map scale => scale, init scale_init;
 ///     // A fixed output schema, declared in the catalog: "name": type [nullable]
 ///     map line_total => line_total, output ["total": float64 nullable, "id": int64];
+///     // The input it takes, same form; the host refuses any other before the guest runs
+///     map gcd => gcd, input ["a": int32 nullable, "b": int32 nullable],
+///         output ["gcd": int32 nullable];
 ///     // filter: fn positive(input: &Batch) -> Result<Selection>
 ///     filter positive => positive;
 ///     // table: fn split_words(input: &Batch, out: &mut Emitter) -> Result<()>
@@ -45,7 +49,13 @@ use crate::function::OutputField;
 ///     r#""finish":"wf_finish_word_count","output":[{"name":"word","format":"u","nullable":false},"#,
 ///     r#"{"name":"count","format":"l","nullable":false}]}"#
 /// )));
-/// assert_eq!(WF_FUNCTIONS.len(), 7);
+/// assert!(WF_CATALOG.contains(concat!(
+///     r#"{"name":"gcd","kind":"map","export":"wf_fn_gcd","#,
+///     r#""input":[{"name":"a","format":"i","nullable":true},"#,
+///     r#"{"name":"b","format":"i","nullable":true}],"#,
+///     r#""output":[{"name":"gcd","format":"i","nullable":true}]}"#
+/// )));
+/// assert_eq!(WF_FUNCTIONS.len(), 8);
 /// # }
 /// ```
 ///
@@ -56,16 +66,21 @@ use crate::function::OutputField;
 ///   `aggregate` (a type implementing [`Aggregate`](crate::Aggregate); exports `wf_fn_<name>`
 ///   for its update and `wf_finish_<name>`).
 /// - Options, in any order, each at most once: `init f` (every kind; `fn f(&str) ->
-///   Result<()>`, export `wf_init_<name>`), `output [...]` (every kind), `finish f` (`table`
+///   Result<()>`, export `wf_init_<name>`), `input [...]` (every kind: the input columns the
+///   function takes, in order; the host refuses an input whose count, order, names or types
+///   differ, or with nulls in a column declared without `nullable`, before the function
+///   runs), `output [...]` (every kind), `finish f` (`table`
 ///   only; `fn f(&mut Emitter) -> Result<()>`, export `wf_finish_<name>`), `row_index "col"`
 ///   (`table` only, not with `finish`: the output column, int32 and not nullable, holding each
 ///   output row's input row; when `output` is declared it must list it so).
-/// - Output types are `int8`, `uint8`, `int16`, `uint16`, `int32`, `uint32`, `int64`, `uint64`,
-///   `float32`, `float64`, `bool`, `utf8` and `binary`, followed by `nullable` when the column
-///   is. The host checks every output batch against a declared output, nullability included;
-///   so does the SDK for table and aggregate output ([`Emitter::emit`](crate::Emitter::emit)).
+/// - Input and output types are `int8`, `uint8`, `int16`, `uint16`, `int32`, `uint32`,
+///   `int64`, `uint64`, `float32`, `float64`, `bool`, `utf8` and `binary`, followed by
+///   `nullable` when the column is (unlike the ABI's default, a column is not nullable unless
+///   it says so). The host checks every output batch against a declared output, nullability
+///   included; so does the SDK for table and aggregate output
+///   ([`Emitter::emit`](crate::Emitter::emit)).
 /// - It generates `wf_catalog` and two constants: `WF_CATALOG`, the catalog JSON (keys in the
-///   order `name`, `kind`, `export`, `init`, `finish`, `row_index`, `output`), and
+///   order `name`, `kind`, `export`, `init`, `finish`, `row_index`, `input`, `output`), and
 ///   `WF_FUNCTIONS`, the functions with their entry points for native tests with
 ///   [`Session`](crate::Session).
 ///
@@ -78,7 +93,7 @@ macro_rules! export_functions {
 }
 
 /// Helpers of `export_functions!`. Each function line is parsed into one group
-/// `{kind name (implementation) [init] [finish] [row_index] [output]}`, then generated.
+/// `{kind name (implementation) [init] [finish] [row_index] [input] [output]}`, then generated.
 ///
 /// What the ABI refuses at registration is refused at compile time. With these functions, the
 /// options in any order compile:
@@ -97,11 +112,12 @@ macro_rules! export_functions {
 /// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
 /// # }
 /// wasm_flight_guest::export_functions! {
-///     map m => m, output ["x": int64], init i;
-///     filter p => p, init i;
-///     table f => f, output ["row": int32, "w": utf8 nullable], init i, row_index "row";
-///     table t => f, finish g, init i;
-///     aggregate a => A, init i, output ["x": int64];
+///     map m => m, output ["x": int64], init i, input ["x": int64 nullable];
+///     filter p => p, input ["x": int64], init i;
+///     table f => f, output ["row": int32, "w": utf8 nullable], init i, row_index "row",
+///         input ["line": utf8 nullable];
+///     table t => f, input ["line": utf8], finish g, init i;
+///     aggregate a => A, init i, input ["w": utf8, "n": int64 nullable], output ["x": int64];
 /// }
 /// # fn main() {}
 /// ```
@@ -260,6 +276,82 @@ macro_rules! export_functions {
 /// # fn main() {}
 /// ```
 ///
+/// - an unknown input type:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, input ["x": int128]; }
+/// # fn main() {}
+/// ```
+///
+/// - `input` given twice:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, input ["x": int64], input ["y": int64]; }
+/// # fn main() {}
+/// ```
+///
+/// - an input column name with a backslash:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { table t => f, input ["a\\b": utf8]; }
+/// # fn main() {}
+/// ```
+///
+/// - an input without columns:
+///
+/// ```compile_fail
+/// # use wasm_flight_guest::{Aggregate, Batch, Emitter, OutputBatch, Result, Selection};
+/// # fn m(i: &Batch) -> Result<OutputBatch> { Ok(OutputBatch::new(i.num_rows())) }
+/// # fn p(i: &Batch) -> Result<Selection> { Ok(Selection::all(i.num_rows())) }
+/// # fn f(_: &Batch, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn g(_: &mut Emitter) -> Result<()> { Ok(()) }
+/// # fn i(_: &str) -> Result<()> { Ok(()) }
+/// # struct A;
+/// # impl Aggregate for A {
+/// #     fn new() -> Result<Self> { Ok(A) }
+/// #     fn update(&mut self, _: &Batch) -> Result<()> { Ok(()) }
+/// #     fn finish(self, _: &mut Emitter) -> Result<()> { Ok(()) }
+/// # }
+/// wasm_flight_guest::export_functions! { map m => m, input []; }
+/// # fn main() {}
+/// ```
+///
 /// - a row_index column that the declared output lacks:
 ///
 /// ```compile_fail
@@ -362,10 +454,10 @@ macro_rules! __wf {
         $crate::__wf!(@generate $($done)+);
     };
     (@parse [$($done:tt)*] $kind:ident $name:ident => $func:path ; $($rest:tt)*) => {
-        $crate::__wf!(@parse [$($done)* {$kind $name ($func) [] [] [] []}] $($rest)*);
+        $crate::__wf!(@parse [$($done)* {$kind $name ($func) [] [] [] [] []}] $($rest)*);
     };
     (@parse [$($done:tt)*] $kind:ident $name:ident => $func:path , $($rest:tt)*) => {
-        $crate::__wf!(@option [$($done)*] {$kind $name ($func) [] [] [] []} $($rest)*);
+        $crate::__wf!(@option [$($done)*] {$kind $name ($func) [] [] [] [] []} $($rest)*);
     };
     (@parse [$($done:tt)*] $($rest:tt)+) => {
         compile_error!(concat!(
@@ -374,29 +466,32 @@ macro_rules! __wf {
             "`"
         ));
     };
-    (@option $done:tt {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $o:tt} init $init:path , $($rest:tt)*) => {
-        $crate::__wf!(@option $done {$k $n $f [$init] $fi $ri $o} $($rest)*);
+    (@option $done:tt {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $in:tt $o:tt} init $init:path , $($rest:tt)*) => {
+        $crate::__wf!(@option $done {$k $n $f [$init] $fi $ri $in $o} $($rest)*);
     };
-    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $o:tt} init $init:path ; $($rest:tt)*) => {
-        $crate::__wf!(@parse [$($done)* {$k $n $f [$init] $fi $ri $o}] $($rest)*);
+    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt [] $fi:tt $ri:tt $in:tt $o:tt} init $init:path ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* {$k $n $f [$init] $fi $ri $in $o}] $($rest)*);
     };
-    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $o:tt} finish $finish:path , $($rest:tt)*) => {
-        $crate::__wf!(@option $done {$k $n $f $i [$finish] $ri $o} $($rest)*);
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $in:tt $o:tt} finish $finish:path , $($rest:tt)*) => {
+        $crate::__wf!(@option $done {$k $n $f $i [$finish] $ri $in $o} $($rest)*);
     };
-    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $o:tt} finish $finish:path ; $($rest:tt)*) => {
-        $crate::__wf!(@parse [$($done)* {$k $n $f $i [$finish] $ri $o}] $($rest)*);
+    (@option [$($done:tt)*] {$k:ident $n:ident $f:tt $i:tt [] $ri:tt $in:tt $o:tt} finish $finish:path ; $($rest:tt)*) => {
+        $crate::__wf!(@parse [$($done)* {$k $n $f $i [$finish] $ri $in $o}] $($rest)*);
     };
-    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt [] $o:tt} row_index $ri:literal $($rest:tt)*) => {
-        $crate::__wf!(@next $done {$k $n $f $i $fi [$ri] $o} $($rest)*);
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt [] $in:tt $o:tt} row_index $ri:literal $($rest:tt)*) => {
+        $crate::__wf!(@next $done {$k $n $f $i $fi [$ri] $in $o} $($rest)*);
     };
-    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt $ri:tt []} output [$($out:tt)*] $($rest:tt)*) => {
-        $crate::__wf!(@next $done {$k $n $f $i $fi $ri [[$($out)*]]} $($rest)*);
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt $ri:tt [] $o:tt} input [$($inp:tt)*] $($rest:tt)*) => {
+        $crate::__wf!(@next $done {$k $n $f $i $fi $ri [[$($inp)*]] $o} $($rest)*);
+    };
+    (@option $done:tt {$k:ident $n:ident $f:tt $i:tt $fi:tt $ri:tt $in:tt []} output [$($out:tt)*] $($rest:tt)*) => {
+        $crate::__wf!(@next $done {$k $n $f $i $fi $ri $in [[$($out)*]]} $($rest)*);
     };
     (@option $done:tt {$k:ident $n:ident $($state:tt)*} $key:tt $($rest:tt)*) => {
         compile_error!(concat!(
             "export_functions!: function `", stringify!($n), "`: at `", stringify!($key),
-            "`: expected one of `init f`, `finish f`, `row_index \"column\"`, `output [...]`, ",
-            "each at most once"
+            "`: expected one of `init f`, `finish f`, `row_index \"column\"`, `input [...]`, ",
+            "`output [...]`, each at most once"
         ));
     };
     (@next $done:tt $state:tt , $($rest:tt)*) => {
@@ -431,7 +526,7 @@ macro_rules! __wf {
         concat!($crate::__wf!(@json $first) $(, ",", $crate::__wf!(@json $rest))*)
     };
     (@json {$kind:ident $name:ident $f:tt [$($init:tt)*] [$($finish:tt)*] [$($ri:literal)?]
-            [$([$($out:tt)*])?]}) => {
+            [$([$($in:tt)*])?] [$([$($out:tt)*])?]}) => {
         concat!(
             "{\"name\":\"", stringify!($name),
             "\",\"kind\":\"", stringify!($kind),
@@ -439,6 +534,7 @@ macro_rules! __wf {
             $crate::__wf!(@init_key $name [$($init)*]),
             $crate::__wf!(@finish_key $kind $name [$($finish)*]),
             $(",\"row_index\":\"", $ri, "\"",)?
+            $(",\"input\":[", $crate::__wf!(@fields $($in)*), "]",)?
             $(",\"output\":[", $crate::__wf!(@fields $($out)*), "]",)?
             "}"
         )
@@ -455,8 +551,10 @@ macro_rules! __wf {
         concat!(",\"finish\":\"wf_finish_", stringify!($name), "\"")
     };
 
-    (@function {map $name:ident ($func:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
-        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+    (@function {map $name:ident ($func:path) [$($init:path)?] [] [] [$([$($in:tt)*])?] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($in)*])?] [$([$($out)*])?]);
+        const INPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($in)*])?);
         const OUTPUT: Option<&[$crate::__private::OutputField]> =
             $crate::__wf!(@output $([$($out)*])?);
 
@@ -486,13 +584,16 @@ macro_rules! __wf {
             update: None,
             init: $crate::__wf!(@entry [$($init)?] init),
             finish: None,
+            input: INPUT,
             output: OUTPUT,
             row_index: None,
             reset,
         })
     }};
-    (@function {filter $name:ident ($func:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
-        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+    (@function {filter $name:ident ($func:path) [$($init:path)?] [] [] [$([$($in:tt)*])?] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($in)*])?] [$([$($out)*])?]);
+        const INPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($in)*])?);
         const OUTPUT: Option<&[$crate::__private::OutputField]> =
             $crate::__wf!(@output $([$($out)*])?);
 
@@ -522,20 +623,23 @@ macro_rules! __wf {
             update: None,
             init: $crate::__wf!(@entry [$($init)?] init),
             finish: None,
+            input: INPUT,
             output: OUTPUT,
             row_index: None,
             reset,
         })
     }};
-    (@function {table $name:ident $f:tt $i:tt [$($finish:tt)+] [$($ri:tt)+] $o:tt}) => {
+    (@function {table $name:ident $f:tt $i:tt [$($finish:tt)+] [$($ri:tt)+] $in:tt $o:tt}) => {
         compile_error!(concat!(
             "export_functions!: table function `", stringify!($name),
             "`: `row_index` and `finish` cannot go together (ABI §4)"
         ))
     };
     (@function {table $name:ident ($func:path) [$($init:path)?] [$($finish:path)?]
-                [$($ri:literal)?] [$([$($out:tt)*])?]}) => {{
-        $crate::__wf!(@check $name [$($ri)?] [$([$($out)*])?]);
+                [$($ri:literal)?] [$([$($in:tt)*])?] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [$($ri)?] [$([$($in)*])?] [$([$($out)*])?]);
+        const INPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($in)*])?);
         const OUTPUT: Option<&[$crate::__private::OutputField]> =
             $crate::__wf!(@output $([$($out)*])?);
         const ROW_INDEX: Option<&str> = $crate::__wf!(@some $($ri)?);
@@ -589,13 +693,16 @@ macro_rules! __wf {
             update: None,
             init: $crate::__wf!(@entry [$($init)?] init),
             finish: $crate::__wf!(@entry [$($finish)?] finish),
+            input: INPUT,
             output: OUTPUT,
             row_index: ROW_INDEX,
             reset,
         })
     }};
-    (@function {aggregate $name:ident ($state:path) [$($init:path)?] [] [] [$([$($out:tt)*])?]}) => {{
-        $crate::__wf!(@check $name [] [$([$($out)*])?]);
+    (@function {aggregate $name:ident ($state:path) [$($init:path)?] [] [] [$([$($in:tt)*])?] [$([$($out:tt)*])?]}) => {{
+        $crate::__wf!(@check $name [] [$([$($in)*])?] [$([$($out)*])?]);
+        const INPUT: Option<&[$crate::__private::OutputField]> =
+            $crate::__wf!(@output $([$($in)*])?);
         const OUTPUT: Option<&[$crate::__private::OutputField]> =
             $crate::__wf!(@output $([$($out)*])?);
 
@@ -632,6 +739,7 @@ macro_rules! __wf {
             update: Some(update as $crate::__private::PairEntry),
             init: $crate::__wf!(@entry [$($init)?] init),
             finish: Some(finish as $crate::__private::PairEntry),
+            input: INPUT,
             output: OUTPUT,
             row_index: None,
             reset,
@@ -667,7 +775,7 @@ macro_rules! __wf {
     (@some $value:literal) => { Some($value) };
 
     // ---- Compile-time checks and the declared output
-    (@check $name:ident [$($ri:literal)?] [$([$($out:tt)*])?]) => {
+    (@check $name:ident [$($ri:literal)?] [$([$($in:tt)*])?] [$([$($out:tt)*])?]) => {
         const _: () = {
             assert!(
                 $crate::__private::valid_name(stringify!($name)),
@@ -677,7 +785,8 @@ macro_rules! __wf {
                 $crate::__private::valid_column_name($ri),
                 concat!("row_index column name ", stringify!($ri), " has a '\"', '\\' or control character"),
             );)?
-            $($crate::__wf!(@check_output $($out)*);)?
+            $($crate::__wf!(@check_columns "input" $($in)*);)?
+            $($crate::__wf!(@check_columns "output" $($out)*);)?
         };
     };
     (@output) => { None };
@@ -703,10 +812,10 @@ macro_rules! __wf {
             $crate::__wf!(@fields $($rest)+)
         )
     };
-    (@check_output $($col:literal : $type:ident $($nullable:ident)?),+) => {
+    (@check_columns $what:literal $($col:literal : $type:ident $($nullable:ident)?),+) => {
         $(assert!(
             $crate::__private::valid_column_name($col),
-            concat!("output column name ", stringify!($col), " has a '\"', '\\' or control character"),
+            concat!($what, " column name ", stringify!($col), " has a '\"', '\\' or control character"),
         );)+
     };
     (@nullable) => { "false" };
@@ -818,6 +927,7 @@ mod tests {
         map echo => echo;
         map echo_with_options => echo, init configure;
         map typed => self::echo, init configure, output ["v": uint8 nullable, "w x": utf8];
+        map checked => echo, output ["v": uint8 nullable], input ["x": uint8 nullable, "y": utf8];
     }
 
     #[test]
@@ -829,10 +939,30 @@ mod tests {
             r#""init":"wf_init_echo_with_options"},"#,
             r#"{"name":"typed","kind":"map","export":"wf_fn_typed","init":"wf_init_typed","#,
             r#""output":[{"name":"v","format":"C","nullable":true},"#,
-            r#"{"name":"w x","format":"u","nullable":false}]}"#,
+            r#"{"name":"w x","format":"u","nullable":false}]},"#,
+            r#"{"name":"checked","kind":"map","export":"wf_fn_checked","#,
+            r#""input":[{"name":"x","format":"C","nullable":true},"#,
+            r#"{"name":"y","format":"u","nullable":false}],"#,
+            r#""output":[{"name":"v","format":"C","nullable":true}]}"#,
             r#"]}"#
         );
         assert_eq!(WF_CATALOG, expected);
+    }
+
+    #[test]
+    fn declared_input_is_in_the_function() {
+        use crate::{DataType, Field};
+        let checked = WF_FUNCTIONS.iter().find(|f| f.name() == "checked").unwrap();
+        assert_eq!(
+            checked.input(),
+            Some(vec![
+                Field::new("x", DataType::UInt8, true),
+                Field::new("y", DataType::Utf8, false)
+            ])
+        );
+        assert_eq!(checked.output(), Some(vec![Field::new("v", DataType::UInt8, true)]));
+        let typed = WF_FUNCTIONS.iter().find(|f| f.name() == "typed").unwrap();
+        assert_eq!(typed.input(), None);
     }
 
     #[test]
