@@ -72,7 +72,7 @@ class DatabendClient:
         with writer:
             writer.begin(block.schema)
             for start in range(0, block.num_rows, self.batch_rows):
-                writer.write_batch(block.slice(start, self.batch_rows))
+                writer.write_table(block.slice(start, self.batch_rows))
             writer.done_writing()
             batches = [chunk.data for chunk in reader]
         if not batches:
@@ -99,7 +99,8 @@ def test_databend_calls_a_scalar_function_over_many_slices_with_nulls(engines):
     a = [None if i % 11 == 5 else (i * 37) % 1000 - 300 for i in range(103)]
     b = [None if i % 13 == 2 else (i * 91) % 777 for i in range(103)]
     fields = [pa.field("", pa.int32()), pa.field("", pa.int32())]
-    block = pa.table([pa.array(a, pa.int32()), pa.array(b, pa.int32())], schema=pa.schema(fields))
+    block = pa.Table.from_arrays([pa.array(a, pa.int32()), pa.array(b, pa.int32())],
+                                 schema=pa.schema(fields))
     out = db.do_exchange("gcd.gcd", block)
     assert out.num_columns == 1
     assert out.column(0).to_pylist() == [expected_gcd(x, y) for x, y in zip(a, b)]
@@ -122,8 +123,8 @@ def test_databend_client_py_call_function_with_one_row(engines):
 
 def test_a_guest_error_reaches_the_engine_with_its_message(engines):
     db = DatabendClient(engines)
-    block = pa.table([pa.array([-2**31], pa.int32()), pa.array([0], pa.int32())],
-                     schema=pa.schema([pa.field("", pa.int32()), pa.field("", pa.int32())]))
+    block = pa.Table.from_arrays([pa.array([-2**31], pa.int32()), pa.array([0], pa.int32())],
+                                 names=["", ""])
     with pytest.raises(flight.FlightError) as excinfo:
         db.do_exchange("gcd.gcd", block)
     message = server_message(excinfo.value)
@@ -132,8 +133,9 @@ def test_a_guest_error_reaches_the_engine_with_its_message(engines):
 
 def test_a_wrong_argument_type_is_refused_naming_the_argument(engines):
     db = DatabendClient(engines)
-    block = pa.table([pa.array([1], pa.int64()), pa.array([2], pa.int32())])
-    with pytest.raises(flight.FlightError) as excinfo:
+    block = pa.Table.from_arrays([pa.array([1], pa.int64()), pa.array([2], pa.int32())],
+                                 names=["", ""])
+    with pytest.raises(pa.ArrowInvalid) as excinfo:  # INVALID_ARGUMENT
         db.do_exchange("gcd.gcd", block)
     message = server_message(excinfo.value)
     assert "argument 0 is of type Int(64, true), declared Int(32, true)" in message, message
