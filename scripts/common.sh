@@ -85,7 +85,7 @@ wf_ensure_node() {
 # so the tests always run the client's current source.
 wf_ensure_venv() {
   local venv="$WF_ROOT/.venv"
-  local check='import os, sys, pyarrow.flight, pytest, numpy, pandas, polars, wasm_flight
+  local check='import os, sys, pyarrow.flight, pytest, numpy, pandas, polars, ray.data, wasm_flight
 sys.exit(0 if os.path.realpath(wasm_flight.__file__).startswith(os.path.realpath(sys.argv[1])) else 1)'
   if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$check" "$WF_ROOT/clients/python/src" 2>/dev/null; then
     return 0
@@ -97,7 +97,7 @@ sys.exit(0 if os.path.realpath(wasm_flight.__file__).startswith(os.path.realpath
     wf_log "creating Python venv in .venv"
     "$py" -m venv "$venv" || wf_die "cannot create a venv (on Debian: apt-get install python3-venv)"
   fi
-  wf_log "installing pyarrow, pytest, numpy, pandas and polars into .venv (an unreachable default index may print retry warnings first)"
+  wf_log "installing pyarrow, pytest, numpy, pandas, polars and ray[data] into .venv (an unreachable default index may print retry warnings first)"
   "$venv/bin/pip" install --quiet --retries 1 --timeout 15 -r "$WF_ROOT/integration-tests/python/requirements.txt" \
     || wf_die "pip could not install the test requirements"
   wf_log "installing the Python client (clients/python) into .venv"
