@@ -78,14 +78,15 @@ def orders(tmp_path_factory):
 def test_pipeline_parquet_map_and_aggregate_to_parquet(cluster, orders, tmp_path):
     source, table = orders
     ds = ray.data.read_parquet(str(source))
-    totals = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS, batch_size=1000,
-                            concurrency=2,
+    totals = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS,
+                            batch_size=1000, compute=ray.data.ActorPoolStrategy(size=2),
                             fn_constructor_kwargs=cluster.mapper("line_total", "line_total"))
     totals.write_parquet(str(tmp_path / "totals"))
     # word_count is an aggregate over its session's input: one exchange per block gives
     # per-block counts, which Ray sums per word.
     counts = (ds.select_columns(["text"])
-              .map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS, concurrency=2,
+              .map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS,
+                           compute=ray.data.ActorPoolStrategy(size=2),
                            fn_constructor_kwargs=cluster.mapper("word_count", "word_count"))
               .groupby("word").sum("count"))
     counts.write_parquet(str(tmp_path / "words"))
@@ -107,7 +108,8 @@ def test_pipeline_parquet_map_and_aggregate_to_parquet(cluster, orders, tmp_path
 
 def test_a_guest_error_surfaces_with_the_guests_message(cluster):
     ds = ray.data.from_arrow(pa.table({"s": ["not", "an", "int64"]}))
-    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS, concurrency=1,
+    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS,
+                         compute=ray.data.ActorPoolStrategy(size=1),
                          fn_constructor_kwargs=cluster.mapper("add_one", "add_one"))
     with pytest.raises(Exception) as excinfo:
         out.take_all()
@@ -120,8 +122,8 @@ def test_a_killed_server_is_retried_on_the_other_one(cluster):
     before = ray.get(victim.info.remote())
     ray.get(victim.kill_server.remote())
     ds = ray.data.from_arrow(pa.table({"x": pa.array(range(40_000), pa.int64())}))
-    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS, batch_size=2_000,
-                         concurrency=2,
+    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=MAPPER_CPUS,
+                         batch_size=2_000, compute=ray.data.ActorPoolStrategy(size=2),
                          fn_constructor_kwargs=cluster.mapper("add_one", "add_one"))
     values = sorted(r["x"] for r in out.take_all())
     assert values == list(range(1, 40_001))

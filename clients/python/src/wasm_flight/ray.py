@@ -7,7 +7,8 @@
     cluster = wfr.start_servers()                  # one server per alive node
     cluster.register("line_total", "line_total.wasm")
     ds = ray.data.read_parquet("s3://bucket/orders/")
-    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", concurrency=4,
+    out = ds.map_batches(wfr.WasmMapper, batch_format="pyarrow", num_cpus=0.25,
+                         compute=ray.data.ActorPoolStrategy(size=4),
                          fn_constructor_kwargs=cluster.mapper("line_total", "line_total"))
     out.write_parquet("s3://bucket/totals/")
     cluster.shutdown()
@@ -76,11 +77,15 @@ class ServerActor:
         args: more ``serve`` options (limits, ``--register NAME=FILE``, TLS, ...).
         advertise: the host name clients use; default: the node's IP when ``host`` is a
             wildcard, else ``host``.
+        connect_options: keyword arguments of :func:`wasm_flight.connect` for this actor's own
+            calls (``register``, ``wait_ready``): e.g. ``{"token": ..., "tls": ...}``.
     """
 
     def __init__(self, command: Union[None, str, Sequence[str]] = None,
                  data_dir: Optional[str] = None, host: str = "127.0.0.1",
-                 args: Sequence[str] = (), advertise: Optional[str] = None) -> None:
+                 args: Sequence[str] = (), advertise: Optional[str] = None,
+                 connect_options: Optional[Mapping[str, Any]] = None) -> None:
+        self._connect = dict(connect_options or {})
         self._command = server_command(command)
         self._own_dir = data_dir is None
         self._data_dir = data_dir or tempfile.mkdtemp(prefix="wasm-flight-ray-")
@@ -187,7 +192,7 @@ class ServerActor:
 
     def register(self, name: str, wasm: bytes) -> Dict[str, Any]:
         """Registers a module on this server (``created``: whether it stored new bytes)."""
-        with connect(self.address()) as client:
+        with connect(self.address(), **self._connect) as client:
             module = client.register(name, wasm)
         return {"name": module.name, "version": module.raw.get("version"),
                 "sha256": module.sha256, "created": module.raw.get("created")}
@@ -206,7 +211,7 @@ class ServerActor:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with connect(self.address(), timeout=5) as client:
+                with connect(self.address(), **{"timeout": 5, **self._connect}) as client:
                     client.list()
                 return self.address()
             except errors.WasmFlightError:
@@ -251,9 +256,11 @@ def _node_ip() -> str:
 class ServerCluster:
     """The servers :func:`start_servers` started: their addresses, and what runs on all."""
 
-    def __init__(self, actors: List[Any], infos: List[Dict[str, Any]]) -> None:
+    def __init__(self, actors: List[Any], infos: List[Dict[str, Any]],
+                 connect_options: Optional[Mapping[str, Any]] = None) -> None:
         self._actors = actors
         self._infos = infos
+        self._connect = dict(connect_options or {})
 
     @property
     def actors(self) -> List[Any]:
@@ -276,7 +283,7 @@ class ServerCluster:
         """The ``fn_constructor_kwargs`` of :class:`WasmMapper` for this cluster."""
         return {"servers": self.servers(), "module": module, "function": function,
                 "engine": engine, "options": dict(options) if options else None,
-                "retries": retries}
+                "retries": retries, "connect_options": self._connect or None}
 
     def shutdown(self) -> None:
         """Stops every server and its actor (no Java process is left)."""
@@ -288,9 +295,10 @@ class ServerCluster:
                 ray.kill(a)
 
 
-def start_servers(servers: Optional[int] = None, *, command: Union[None, str, Sequence[str]] = None,
-                  host: Optional[str] = None, args: Sequence[str] = (),
-                  data_dir: Optional[str] = None) -> ServerCluster:
+def start_servers(servers: Optional[int] = None, *,
+                  command: Union[None, str, Sequence[str]] = None, host: Optional[str] = None,
+                  args: Sequence[str] = (), data_dir: Optional[str] = None,
+                  connect_options: Optional[Mapping[str, Any]] = None) -> ServerCluster:
     """Starts wasm-flight servers as Ray actors and waits until all listen.
 
     Args:
@@ -302,6 +310,8 @@ def start_servers(servers: Optional[int] = None, *, command: Union[None, str, Se
         args: more ``serve`` options for every server.
         data_dir: one registry directory for every server (e.g. on a shared file system,
             with the modules registered before the start); default: a temporary one each.
+        connect_options: :func:`wasm_flight.connect` keyword arguments (``token``, ``tls``)
+            for every call to the servers: registering, and the mappers'.
 
     The actors take no CPU from Ray's accounting (``num_cpus=0``): the Java server uses the
     node's cores itself, so size ``map_batches`` concurrency for both.
@@ -324,18 +334,19 @@ def start_servers(servers: Optional[int] = None, *, command: Union[None, str, Se
         for node in nodes:
             strategy = NodeAffinitySchedulingStrategy(node_id=node["NodeID"], soft=False)
             actors.append(remote.options(scheduling_strategy=strategy).remote(
-                command, data_dir, host, tuple(args)))
+                command, data_dir, host, tuple(args), None, connect_options))
     else:
         if servers < 1:
             raise ValueError(f"servers must be at least 1, got {servers}")
-        actors = [remote.remote(command, data_dir, host, tuple(args)) for _ in range(servers)]
+        actors = [remote.remote(command, data_dir, host, tuple(args), None, connect_options)
+                  for _ in range(servers)]
     try:
         infos = ray.get([a.info.remote() for a in actors])
     except BaseException:
         for a in actors:
             ray.kill(a)
         raise
-    return ServerCluster(actors, infos)
+    return ServerCluster(actors, infos, connect_options)
 
 
 class WasmMapper:
@@ -353,7 +364,8 @@ class WasmMapper:
 
     def __init__(self, servers: Sequence[Tuple[str, str]], module: str, function: str,
                  engine: Optional[str] = None, options: Optional[Mapping[str, Any]] = None,
-                 retries: Optional[int] = None) -> None:
+                 retries: Optional[int] = None,
+                 connect_options: Optional[Mapping[str, Any]] = None) -> None:
         if not servers:
             raise ValueError("no servers: start them with wasm_flight.ray.start_servers()")
         self._module = module
@@ -369,13 +381,14 @@ class WasmMapper:
             shift = os.getpid() % len(local)
             local = local[shift:] + local[:shift]
         self._order = local + others
+        self._connect = dict(connect_options or {})
         self._clients: Dict[str, Any] = {}
         self.calls_by_server: Dict[str, int] = {}
 
     def _client(self, address: str) -> Any:
         client = self._clients.get(address)
         if client is None:
-            client = connect(address)
+            client = connect(address, **self._connect)
             self._clients[address] = client
         return client
 
