@@ -28,6 +28,10 @@ import java.util.TreeSet;
 public final class Report {
   static final ObjectMapper JSON = new ObjectMapper();
   static final List<String> CONFIGS = BenchClient.CONFIGS;
+
+  /** External baselines the pyarrow client also runs (bench_client.py): not our server. */
+  static final List<String> BASELINES = List.of("cpp_echo", "py_rowwise");
+
   static final Map<String, String> CONFIG_LABELS =
       Map.of(
           "echo",
@@ -37,7 +41,11 @@ public final class Report {
           "aot",
           "wasm AOT",
           "interpreter",
-          "wasm interpreter");
+          "wasm interpreter",
+          "cpp_echo",
+          "pyarrow C++ echo server",
+          "py_rowwise",
+          "Python row-wise UDF server");
   static final List<String> ENGINES = List.of("aot", "interpreter", "node", "java");
   static final Map<String, String> ENGINE_LABELS =
       Map.of(
@@ -202,6 +210,11 @@ public final class Report {
     }
     out.set("setup", kernel.path("setup"));
     out.set("session_roundtrip", javaClient.path("session_roundtrip"));
+    ArrayNode concurrency = out.putArray("concurrency");
+    for (JsonNode c : javaClient.path("concurrency")) {
+      concurrency.add(normalize(c.deepCopy()));
+    }
+    addScaling(concurrency);
     ObjectNode srv = out.putObject("server");
     srv.set("modules", server.path("modules"));
     srv.put("peak_rss_bytes", server.path("peak_rss_bytes").asLong(-1));
@@ -237,8 +250,20 @@ public final class Report {
     for (JsonNode c : out.path("session_roundtrip")) {
       count(c, "session round trip " + c.path("config").asText());
     }
+    for (JsonNode c : concurrency) {
+      count(
+          c,
+          "concurrency "
+              + c.path("config").asText()
+              + " "
+              + c.path("workload").asText()
+              + " "
+              + c.path("batch_rows").asInt()
+              + " x"
+              + c.path("clients").asInt());
+    }
     ArrayNode targets = out.putArray("targets");
-    evaluateTargets(targets, e2e, kernelCells, out.path("setup"));
+    evaluateTargets(targets, e2e, kernelCells, out.path("setup"), concurrency);
     ObjectNode v = out.putObject("verification");
     v.put("passed", passed);
     v.put("failed", failures.size());
@@ -302,6 +327,15 @@ public final class Report {
                 "ratio_to_echo",
                 c.get("rows_per_s_median").asDouble() / echo.get("rows_per_s_median").asDouble());
       }
+      String config = c.path("config").asText();
+      JsonNode cppEcho = byKey.get(key(c, "client", "workload", "batch_rows") + "cpp_echo|");
+      if (config.equals("echo") && cppEcho != null) {
+        putRatio(c, "ratio_to_cpp_echo", c, cppEcho);
+      }
+      JsonNode rowwise = byKey.get(key(c, "client", "workload", "batch_rows") + "py_rowwise|");
+      if (config.equals("aot") && rowwise != null) {
+        putRatio(c, "ratio_to_py_rowwise", c, rowwise);
+      }
       JsonNode interp = byKey.get(key(c, "client", "workload", "batch_rows") + "interpreter|");
       if (c.path("config").asText().equals("aot")
           && interp != null
@@ -312,6 +346,15 @@ public final class Report {
                 "aot_over_interpreter",
                 c.get("rows_per_s_median").asDouble() / interp.get("rows_per_s_median").asDouble());
       }
+    }
+  }
+
+  /** Puts {@code a}'s median rows/s over {@code b}'s into {@code c}, when both were measured. */
+  private static void putRatio(JsonNode c, String field, JsonNode a, JsonNode b) {
+    if (a.has("rows_per_s_median") && b.has("rows_per_s_median")) {
+      ((ObjectNode) c)
+          .put(
+              field, a.get("rows_per_s_median").asDouble() / b.get("rows_per_s_median").asDouble());
     }
   }
 
@@ -327,6 +370,29 @@ public final class Report {
             .put(
                 "ratio_to_aot",
                 c.get("rows_per_s_median").asDouble() / aot.get("rows_per_s_median").asDouble());
+      }
+    }
+  }
+
+  /** Each N-client cell's median over the one-client cell's of the same configuration. */
+  private static void addScaling(ArrayNode cells) {
+    for (JsonNode c : cells) {
+      if (c.path("clients").asInt() <= 1) {
+        continue;
+      }
+      JsonNode one =
+          find(
+              cells,
+              "workload",
+              c.path("workload").asText(),
+              "config",
+              c.path("config").asText(),
+              "batch_rows",
+              c.path("batch_rows").asText(),
+              "clients",
+              "1");
+      if (one != null) {
+        putRatio(c, "scaling", c, one);
       }
     }
   }
@@ -379,8 +445,31 @@ public final class Report {
     }
   }
 
+  /**
+   * The targets of issue #12, from this run's cells: every one is reported (measured, goal,
+   * status), none is asserted.
+   */
   private static void evaluateTargets(
-      ArrayNode targets, JsonNode e2e, JsonNode kernel, JsonNode setup) {
+      ArrayNode targets, JsonNode e2e, JsonNode kernel, JsonNode setup, JsonNode concurrency) {
+    for (Workload w : Workload.maps()) {
+      double goal = w.name().equals("add_one") ? 1.5 : 1.2;
+      for (int rows : sizes(kernel)) {
+        JsonNode n =
+            find(
+                kernel, "engine", "node", "workload", w.name(), "batch_rows", String.valueOf(rows));
+        if (n == null) {
+          continue;
+        }
+        target(
+            targets,
+            "guest kernel: Node (V8) / Chicory AOT, same .wasm",
+            w.name() + ", " + rowsLabel(rows) + " rows",
+            n.path("ratio_to_aot").asDouble(Double.NaN),
+            goal,
+            false,
+            "x");
+      }
+    }
     for (String client : List.of("java", "pyarrow")) {
       for (int rows : List.of(65536, 1048576)) {
         JsonNode aot =
@@ -396,13 +485,74 @@ public final class Report {
                 String.valueOf(rows));
         target(
             targets,
-            "wasm AOT end to end / echo, add_one",
+            "end to end: wasm AOT / the server's echo, add_one",
             client + " client, " + rowsLabel(rows) + " rows/batch",
             aot == null ? Double.NaN : aot.path("ratio_to_echo").asDouble(Double.NaN),
             0.95,
             true,
             "x");
       }
+    }
+    for (int rows : List.of(1024, 65536, 1048576)) {
+      JsonNode echo =
+          find(
+              e2e,
+              "client",
+              "pyarrow",
+              "workload",
+              "add_one",
+              "config",
+              "echo",
+              "batch_rows",
+              String.valueOf(rows));
+      target(
+          targets,
+          "transport: the server's echo / pyarrow C++ Flight echo server",
+          "pyarrow client, add_one data, " + rowsLabel(rows) + " rows/batch",
+          echo == null ? Double.NaN : echo.path("ratio_to_cpp_echo").asDouble(Double.NaN),
+          0.8,
+          true,
+          "x");
+    }
+    boolean anyScaling = false;
+    for (JsonNode c : concurrency) {
+      if (c.path("clients").asInt() != 2) {
+        continue;
+      }
+      anyScaling = true;
+      target(
+          targets,
+          "concurrency: 2 concurrent clients / 1 client, throughput",
+          c.path("workload").asText()
+              + " "
+              + CONFIG_LABELS.getOrDefault(c.path("config").asText(), c.path("config").asText())
+              + ", "
+              + rowsLabel(c.path("batch_rows").asInt())
+              + " rows/batch, Java clients",
+          c.path("scaling").asDouble(Double.NaN),
+          1.7,
+          true,
+          "x");
+    }
+    if (!anyScaling) {
+      target(
+          targets,
+          "concurrency: 2 concurrent clients / 1 client, throughput",
+          "add_one, Java clients",
+          Double.NaN,
+          1.7,
+          true,
+          "x");
+    }
+    for (JsonNode s : setup) {
+      target(
+          targets,
+          "session start: instantiate per session, p99 (compiled once)",
+          s.path("workload").asText() + " (AOT)",
+          s.path("instantiate_aot").path("p99_ms").asDouble(Double.NaN),
+          1.0,
+          false,
+          " ms");
     }
     for (Workload w : Workload.maps()) {
       for (int rows : List.of(1024, 65536)) {
@@ -415,39 +565,18 @@ public final class Report {
                 w.name(),
                 "batch_rows",
                 String.valueOf(rows));
-        double ratio =
-            interp == null ? Double.NaN : 1 / interp.path("ratio_to_aot").asDouble(Double.NaN);
+        if (interp == null) {
+          continue;
+        }
         target(
             targets,
-            "AOT / interpreter, kernel only",
+            "guest kernel: Chicory AOT / interpreter",
             w.name() + ", " + rowsLabel(rows) + " rows",
-            ratio,
+            1 / interp.path("ratio_to_aot").asDouble(Double.NaN),
             100,
             true,
             "x");
       }
-    }
-    for (int rows : List.of(1024, 65536, 1048576)) {
-      JsonNode n =
-          find(kernel, "engine", "node", "workload", "add_one", "batch_rows", String.valueOf(rows));
-      target(
-          targets,
-          "Node / AOT, kernel only, add_one (AOT within 1.3x of Node)",
-          rowsLabel(rows) + " rows",
-          n == null ? Double.NaN : n.path("ratio_to_aot").asDouble(Double.NaN),
-          1.3,
-          false,
-          "x");
-    }
-    for (JsonNode s : setup) {
-      target(
-          targets,
-          "instantiate per session, p50 (compiled once)",
-          s.path("workload").asText() + " (AOT)",
-          s.path("instantiate_aot").path("p50_ms").asDouble(Double.NaN),
-          1.0,
-          false,
-          " ms");
     }
   }
 
@@ -675,7 +804,8 @@ public final class Report {
             .append(" | ")
             .append(rowsLabel(c.path("batch_rows").asInt()))
             .append(" | ")
-            .append(CONFIG_LABELS.get(c.path("config").asText()))
+            .append(
+                CONFIG_LABELS.getOrDefault(c.path("config").asText(), c.path("config").asText()))
             .append(" | ")
             .append(range(c))
             .append(" | ")
@@ -691,6 +821,9 @@ public final class Report {
       }
       b.append("\n</details>\n\n");
     }
+
+    baselines(b, e2e);
+    concurrency(b, out.path("concurrency"));
 
     JsonNode kernel = out.path("kernel");
     b.append("## Kernel only (no Flight: the batch is already in guest memory)\n\n");
@@ -863,6 +996,118 @@ public final class Report {
       b.append("- ").append(f.asText()).append('\n');
     }
     return b.toString();
+  }
+
+  /** The external baselines, measured by the same pyarrow client process in the same run. */
+  private static void baselines(StringBuilder b, JsonNode e2e) {
+    b.append("## External baselines (pyarrow client, same process, same run)\n\n");
+    b.append(
+        "The server's echo against a pyarrow (C++) Flight server that echoes each batch "
+            + "(`benchmarks/python/echo_server.py`), and wasm AOT against a Python Flight server "
+            + "that evaluates the map row by row in Python, the way Python remote-UDF servers "
+            + "evaluate scalar functions (`benchmarks/python/rowwise_udf_server.py`). Mrows/s, "
+            + "medians; every output verified like ours.\n\n");
+    b.append(
+        "| workload | rows/batch | the server's echo | pyarrow C++ echo | echo / C++ echo "
+            + "| wasm AOT | Python row-wise UDF | AOT / row-wise |\n"
+            + "|---|---|---|---|---|---|---|---|\n");
+    boolean any = false;
+    for (Workload w : Workload.ALL) {
+      for (int rows : sizes(e2e)) {
+        String rs = String.valueOf(rows);
+        JsonNode cpp =
+            find(
+                e2e,
+                "client",
+                "pyarrow",
+                "workload",
+                w.name(),
+                "batch_rows",
+                rs,
+                "config",
+                "cpp_echo");
+        JsonNode rowwise =
+            find(
+                e2e,
+                "client",
+                "pyarrow",
+                "workload",
+                w.name(),
+                "batch_rows",
+                rs,
+                "config",
+                "py_rowwise");
+        if (cpp == null && rowwise == null) {
+          continue;
+        }
+        any = true;
+        JsonNode echo =
+            find(
+                e2e, "client", "pyarrow", "workload", w.name(), "batch_rows", rs, "config", "echo");
+        JsonNode aot =
+            find(e2e, "client", "pyarrow", "workload", w.name(), "batch_rows", rs, "config", "aot");
+        b.append("| ")
+            .append(label(w))
+            .append(" | ")
+            .append(rowsLabel(rows))
+            .append(" | ")
+            .append(mrows(echo))
+            .append(" | ")
+            .append(mrows(cpp))
+            .append(" | ")
+            .append(
+                ratio(
+                    echo == null
+                        ? Double.NaN
+                        : echo.path("ratio_to_cpp_echo").asDouble(Double.NaN)))
+            .append(" | ")
+            .append(mrows(aot))
+            .append(" | ")
+            .append(mrows(rowwise))
+            .append(" | ")
+            .append(
+                ratio(
+                    aot == null
+                        ? Double.NaN
+                        : aot.path("ratio_to_py_rowwise").asDouble(Double.NaN)))
+            .append(" |\n");
+      }
+    }
+    if (!any) {
+      b.append("| (not run) | | | | | | | |\n");
+    }
+    b.append('\n');
+  }
+
+  /** Aggregate throughput of one and of several concurrent Java clients. */
+  private static void concurrency(StringBuilder b, JsonNode cells) {
+    b.append("## Concurrency (Java clients, one connection each)\n\n");
+    b.append(
+        "Input rows/s summed over all clients, from the moment they start together to the last "
+            + "one's end, median of the timed runs; scaling = N clients' median / one client's. "
+            + "Server and clients share the machine's cores.\n\n");
+    b.append(
+        "| workload | configuration | rows/batch | clients | Mrows/s median [min–max] | scaling |\n"
+            + "|---|---|---|---|---|---|\n");
+    if (cells.isEmpty()) {
+      b.append("| (not run) | | | | | |\n");
+    }
+    for (JsonNode c : cells) {
+      b.append("| ")
+          .append(c.path("workload").asText())
+          .append(" | ")
+          .append(CONFIG_LABELS.getOrDefault(c.path("config").asText(), c.path("config").asText()))
+          .append(" | ")
+          .append(rowsLabel(c.path("batch_rows").asInt()))
+          .append(" | ")
+          .append(c.path("clients").asInt())
+          .append(" | ")
+          .append(range(c))
+          .append(" | ")
+          .append(ratio(c.path("scaling").asDouble(Double.NaN)))
+          .append(" |\n");
+    }
+    b.append('\n');
   }
 
   // --- charts ----------------------------------------------------------------------------------
