@@ -28,3 +28,7 @@ export WASM_FLIGHT_EXAMPLES_DIR="$WF_ROOT/integration-tests/target/wasm-examples
 
 wf_log "benchmark smoke test (quick mode: every configuration verified, no timing asserted)"
 bash scripts/bench.sh --quick
+
+wf_log "profiler smoke test (scripts/profile.sh: a kernel and a server recording, each summarised)"
+bash scripts/profile.sh --no-build --kernel --seconds 1 >/dev/null
+bash scripts/profile.sh --no-build --client java --seconds 1 >/dev/null
