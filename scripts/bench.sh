@@ -3,8 +3,12 @@
 # (a Java FlightClient in its own JVM and a pyarrow client in its own process) for four maps and
 # the other kinds (a filter, a table function, two aggregates), plus kernel-only timings of the
 # maps (Chicory AOT, Chicory interpreter, plain Java, and Node's WebAssembly on the same .wasm)
-# and per-session setup costs. Writes results.md, results.json and PNG charts to
-# results/bench-<timestamp>/ and copies them to results/latest/.
+# and per-session setup costs. The pyarrow client also measures two external baselines in the
+# same run, each a separate Python process on the same data: cpp_echo, pyarrow's C++ Flight server
+# echoing every batch (benchmarks/python/echo_server.py; the transport ceiling next to our echo),
+# and py_rowwise, a Python Flight UDF server evaluating the four maps row by row like RisingWave's
+# and Databend's Python UDF servers (benchmarks/python/rowwise_udf_server.py). Writes results.md,
+# results.json and PNG charts to results/bench-<timestamp>/ and copies them to results/latest/.
 #
 # Usage: scripts/bench.sh [--quick] [--no-build] [--workloads LIST]
 #   (default)   full mode: batch sizes 1K, 64K, 1M; 5 timed runs per configuration (Java
@@ -49,6 +53,7 @@ if [ "$mode" = quick ]; then
   java_reps=1; java_target=0; py_reps=1; py_target=0; min_batches=1
   warmup=0; global_warmup=0
   max_rows=$((64 << 20)); interp_max_rows=1024; interp_max_batch=1024; pool_rows=1
+  rowwise_max_rows=$((256 << 10))
   kernel_reps=1; kernel_target=0.01; kernel_warmup=0.005; sessions=10
   kernel_sizes=1K,64K; breakdown=0
 else
@@ -56,6 +61,7 @@ else
   java_reps=5; java_target=1.0; py_reps=3; py_target=0.5; min_batches=2
   warmup=1.5; global_warmup=12
   max_rows=$((64 << 20)); interp_max_rows=$((128 << 10)); interp_max_batch=65536
+  rowwise_max_rows=$((256 << 10))
   pool_rows=$((1 << 20)); kernel_reps=5; kernel_target=0.5; kernel_warmup=1.0; sessions=200
   kernel_sizes=$sizes; breakdown=1
 fi
@@ -91,6 +97,7 @@ jvm+=(-Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 # meta.json: what ran where and how.
 "$python" - "$out/meta.json" <<EOF
 import json, os, platform, sys
+import pyarrow
 cpu = "?"
 try:
     for line in open("/proc/cpuinfo"):
@@ -120,9 +127,16 @@ meta = {
                "global_warmup_s": $global_warmup, "max_rows_per_run": $max_rows,
                "interpreter_max_rows_per_run": $interp_max_rows,
                "interpreter_max_batch": $interp_max_batch, "pool_rows": $pool_rows,
+               "rowwise_max_rows_per_run": $rowwise_max_rows,
                "kernel_reps": $kernel_reps, "kernel_target_s": $kernel_target,
                "kernel_warmup_s": $kernel_warmup, "kernel_batch_sizes": "$kernel_sizes",
                "sessions": $sessions, "jvm_flags": "${jvm[*]}"},
+    # The external baselines' servers run on this python (the pyarrow client's).
+    "baseline_servers": {
+        "cpp_echo": f"benchmarks/python/echo_server.py: pyarrow {pyarrow.__version__} "
+                    f"FlightServerBase (Arrow C++ Flight), Python {platform.python_version()}",
+        "py_rowwise": f"benchmarks/python/rowwise_udf_server.py: pyarrow {pyarrow.__version__}, "
+                      f"Python {platform.python_version()}"},
     "method": (
         "Server, Java client, kernel-only JVM, pyarrow client and Node run one after another on "
         "this machine (server and client share its cores). Per configuration and batch size: "
@@ -137,7 +151,15 @@ meta = {
         "$kind_sizes) are checked over their whole output stream, whatever its batch "
         "boundaries. The interpreter runs at most "
         "$interp_max_rows rows per exchange and no batch over $interp_max_batch rows (it is "
-        "100-500x slower; split_words and word_count: no batch over 1024 rows). Kernel-only "
+        "100-500x slower; split_words and word_count: no batch over 1024 rows). The pyarrow "
+        "client also runs two external baselines, each its own Python process started with the "
+        "client's pyarrow, through the same verification, warm-up and interleaved timed runs: "
+        "cpp_echo, pyarrow's C++ Flight server (FlightServerBase) echoing every batch as it "
+        "arrives (every workload and batch size, verified like echo), and py_rowwise, a Python "
+        "Flight UDF server evaluating the four maps row by row as RisingWave's and Databend's "
+        "Python UDF servers do (to_pylist, a Python function per row, pa.array), verified like "
+        "AOT, at most $rowwise_max_rows rows per exchange; their server CPU and peak RSS are of "
+        "their own processes. Kernel-only "
         "(maps): one batch written once into guest memory by the "
         "server's InputWriter, then repeated calls (zero output slots, call, wf_release) for "
         "about $kernel_target s x $kernel_reps repetitions after a warm-up; Node runs the same "
@@ -146,20 +168,42 @@ meta = {
 json.dump(meta, open(sys.argv[1], "w"), indent=2)
 EOF
 
-server_pid=""
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
+# Stops a process started here: TERM, then KILL if it is still there after 10 s.
+stop_pid() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 100); do
-      kill -0 "$server_pid" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$server_pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
   fi
-  server_pid=""
 }
-trap stop_server EXIT
-trap 'stop_server; exit 130' INT TERM
+# The Java server and the two baseline servers (echo_server.py, rowwise_udf_server.py).
+server_pid=""; echo_pid=""; rowwise_pid=""
+stop_servers() {
+  stop_pid "$server_pid"; stop_pid "$echo_pid"; stop_pid "$rowwise_pid"
+  server_pid=""; echo_pid=""; rowwise_pid=""
+}
+trap stop_servers EXIT
+trap 'stop_servers; exit 130' INT TERM
+
+# Prints the port that a server started in the background wrote to its log in a line
+# "<name> port N pid P ...", waiting up to 60 s; stops the script if the server exits first.
+wait_port() {
+  local name="$1" log="$2" pid="$3" port=""
+  for _ in $(seq 600); do
+    port="$(sed -n "s/^$name port \([0-9]*\) pid.*/\1/p" "$log")"
+    if [ -n "$port" ]; then
+      echo "$port"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; wf_die "$name did not start (log: $log)"; }
+    sleep 0.1
+  done
+  wf_die "$name did not print its port within 60 s (log: $log)"
+}
 
 wf_log "mode $mode: results go to $out"
 data_dir="$(mktemp -d)"
@@ -170,15 +214,19 @@ data_dir="$(mktemp -d)"
   --wasm-dir "$guests" --data-dir "$data_dir" --info-file "$out/server.json" \
   >"$out/server.log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 600); do
-  port="$(sed -n 's/^bench-server port \([0-9]*\) pid.*/\1/p' "$out/server.log")"
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; wf_die "the server did not start"; }
-  sleep 0.1
-done
-[ -n "$port" ] || wf_die "the server did not print its port within 60 s"
+port="$(wait_port bench-server "$out/server.log" "$server_pid")"
 wf_log "server pid $server_pid on port $port"
+# The external baselines of the pyarrow client, started now so that a failure shows before the
+# Java client's run; idle until then.
+: >"$out/echo-server.log"
+"$python" benchmarks/python/echo_server.py >"$out/echo-server.log" 2>&1 &
+echo_pid=$!
+: >"$out/rowwise-server.log"
+"$python" benchmarks/python/rowwise_udf_server.py >"$out/rowwise-server.log" 2>&1 &
+rowwise_pid=$!
+echo_port="$(wait_port echo-server "$out/echo-server.log" "$echo_pid")"
+rowwise_port="$(wait_port rowwise-server "$out/rowwise-server.log" "$rowwise_pid")"
+wf_log "baselines: C++ echo server pid $echo_pid on port $echo_port, row-wise Python UDF server pid $rowwise_pid on port $rowwise_port"
 
 common=(--workloads "$workloads" --batch-sizes "$sizes" --kinds-batch-sizes "$kind_sizes"
   --min-batches "$min_batches"
@@ -193,10 +241,13 @@ wf_log "end to end, Java FlightClient (separate JVM)"
 
 wf_log "end to end, pyarrow client (separate process, $("$python" -c 'import pyarrow; print("pyarrow", pyarrow.__version__)'))"
 "$python" benchmarks/python/bench_client.py --port "$port" --out "$out/client-pyarrow.json" \
-  --reps "$py_reps" --target-seconds "$py_target" "${common[@]}" 2>&1 \
+  --reps "$py_reps" --target-seconds "$py_target" "${common[@]}" \
+  --cpp-echo-port "$echo_port" --cpp-echo-pid "$echo_pid" \
+  --rowwise-port "$rowwise_port" --rowwise-pid "$rowwise_pid" \
+  --rowwise-max-rows "$rowwise_max_rows" 2>&1 \
   | tee "$out/client-pyarrow.log" || true
 
-stop_server
+stop_servers
 rm -rf "$data_dir"
 
 wf_log "kernel only: Chicory AOT, interpreter, plain Java (in process), then Node"

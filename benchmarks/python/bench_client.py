@@ -1,18 +1,27 @@
 """The pyarrow end-to-end client of the benchmark harness (run by scripts/bench.sh).
 
 Runs the same matrix as the Java client (BenchClient.java) against BenchServer, from a separate
-process: for every workload and batch size, one verification exchange per configuration over a
+process, plus two optional external baselines, each a separate server process:
+  cpp_echo    (--cpp-echo-port) pyarrow's C++ Flight server echoing every batch (echo_server.py),
+              for every workload and batch size, verified like echo (output equals input);
+  py_rowwise  (--rowwise-port) a Python Flight UDF server evaluating the four maps row by row
+              (rowwise_udf_server.py), verified like aot, at most --rowwise-max-rows rows per
+              exchange.
+For every workload and batch size, one verification exchange per configuration over a
 pool of distinct batches (every output checked with pyarrow.compute: a map's batch by batch, a
 filter's, table function's or aggregate's as one table), untimed warm-up exchanges for
 --warmup-seconds, then --reps rounds of timed exchanges, one per configuration per round
 (interleaved; each checks its output row count, and for a map its batch count). Rates are of
 input rows. A second thread reads while the main thread writes. Writes JSON (--out) in the same
-shape as the Java client's.
+shape as the Java client's; a cell's server_cpu_s and server_peak_rss_bytes are of the process
+that served it (--server-pid, --cpp-echo-pid, --rowwise-pid; left out without its pid).
 
 Usage: python bench_client.py --port PORT --out FILE [--server-pid PID] [--batch-sizes 1K,64K,1M]
        [--kinds-batch-sizes SIZES] [--reps 3] [--target-seconds 0.5] [--min-batches 2]
        [--max-rows N] [--interp-max-rows N] [--interp-max-batch 65536] [--pool-rows N]
        [--warmup-seconds 0.5] [--workloads ...] [--configs ...]
+       [--cpp-echo-port P [--cpp-echo-pid PID]] [--rowwise-port P [--rowwise-pid PID]]
+       [--rowwise-max-rows 262144]
 """
 
 import argparse
@@ -30,6 +39,10 @@ import pyarrow.compute as pc
 import pyarrow.flight as flight
 
 CONFIGS = ["echo", "native", "aot", "interpreter"]
+# The external baselines, added when their server's port is given.
+BASELINES = ["cpp_echo", "py_rowwise"]
+# Configurations whose output is their input.
+ECHOES = ("echo", "cpp_echo")
 WORKLOADS = ["add_one", "upper", "line_total", "haversine",
              "positive", "split_words", "word_count", "summary"]
 # The kind of each workload that is not a map (abi-v1.md section 6).
@@ -179,7 +192,7 @@ def expected(workload, b):
 
 def verify_batch(workload, config, inp, out):
     """A map's (or echo's) batch: None when `out` is right for `inp`, else what is wrong."""
-    if config == "echo":
+    if config in ECHOES:
         return None if out.equals(inp) else "echo output differs from its input"
     want = expected(workload, inp)
     if out.schema.names != want.schema.names:
@@ -286,7 +299,7 @@ class Check:
 
     def __init__(self, workload, config, pool, n):
         self.workload, self.config, self.pool, self.n = workload, config, pool, n
-        self.batchwise = config == "echo" or workload not in KINDS
+        self.batchwise = config in ECHOES or workload not in KINDS
         self.seen = 0
         self.got = []
 
@@ -312,8 +325,10 @@ class Check:
 # --- exchanges ------------------------------------------------------------------------------
 
 def descriptor(workload, config):
-    if config == "echo":
+    if config in ECHOES:  # the C++ echo server takes any descriptor
         return flight.FlightDescriptor.for_path("bench", "echo")
+    if config == "py_rowwise":
+        return flight.FlightDescriptor.for_path(workload)
     if config == "native":
         return flight.FlightDescriptor.for_path("bench_native", workload)
     cmd = {"module": "bench_" + workload, "function": workload, "engine": config}
@@ -325,7 +340,7 @@ def exchange(client, desc, workload, config, pool, n, verify, out_rows=None):
     else the output row count (`out_rows`) and for a map or echo the batch count. Returns
     (input rows, input batches, output rows, seconds)."""
     check = Check(workload, config, pool, n) if verify else None
-    batchwise = config == "echo" or workload not in KINDS
+    batchwise = config in ECHOES or workload not in KINDS
     t0 = time.perf_counter()
     writer, reader = client.do_exchange(desc)
     got = {"rows": 0, "batches": 0, "error": None}
@@ -430,9 +445,31 @@ def main():
     p.add_argument("--interp-max-batch", type=int, default=65536)
     p.add_argument("--pool-rows", type=int, default=1 << 20)
     p.add_argument("--warmup-seconds", type=float, default=0.5)
+    p.add_argument("--cpp-echo-port", type=int, default=None,
+                   help="port of echo_server.py: adds the cpp_echo configuration")
+    p.add_argument("--cpp-echo-pid", default="")
+    p.add_argument("--rowwise-port", type=int, default=None,
+                   help="port of rowwise_udf_server.py: adds py_rowwise (maps only)")
+    p.add_argument("--rowwise-pid", default="")
+    p.add_argument("--rowwise-max-rows", type=int, default=256 << 10)
     a = p.parse_args()
 
-    client = flight.connect(f"grpc://127.0.0.1:{a.port}")
+    # Per configuration: its server's port and pid (CPU and peak RSS), and its rows per exchange.
+    ports = {"cpp_echo": a.cpp_echo_port, "py_rowwise": a.rowwise_port}
+    pids = {"cpp_echo": a.cpp_echo_pid, "py_rowwise": a.rowwise_pid}
+    max_rows = {"interpreter": a.interp_max_rows, "py_rowwise": a.rowwise_max_rows}
+    all_configs = a.configs.split(",")
+    for c in BASELINES:
+        if ports[c] is not None and c not in all_configs:
+            all_configs.append(c)
+    for c in all_configs:
+        if c in BASELINES and ports[c] is None:
+            flag = "--cpp-echo-port" if c == "cpp_echo" else "--rowwise-port"
+            p.error(f"configuration {c} needs its server's port ({flag})")
+    # One client per server: the Java server's configurations share one, as before.
+    java = flight.connect(f"grpc://127.0.0.1:{a.port}")
+    clients = {c: flight.connect(f"grpc://127.0.0.1:{ports[c]}") if c in BASELINES else java
+               for c in all_configs}
     result = {"client": "pyarrow", "pyarrow_version": pa.__version__,
               "python_version": platform.python_version(), "cells": []}
 
@@ -447,22 +484,22 @@ def main():
             n_pool = max(1, min(16, a.pool_rows // batch_rows))
             pool = [generate(workload, batch_rows, 1000 * batch_rows + i) for i in range(n_pool)]
             bytes_per_row = sum(b.nbytes for b in pool) / (n_pool * batch_rows)
-            configs = [c for c in a.configs.split(",")
-                       if c != "interpreter" or batch_rows <= interp_max]
+            configs = [c for c in all_configs
+                       if (c != "interpreter" or batch_rows <= interp_max)
+                       and (c != "py_rowwise" or workload not in KINDS)]
             cells, plan = [], {}
             known_rows = {}
 
             def rows_out(config, n, workload=workload, pool=pool, known=known_rows):
                 """Expected output rows of a filter, table or aggregate (None: batchwise)."""
-                if config == "echo" or workload not in KINDS:
+                if config in ECHOES or workload not in KINDS:
                     return None
                 if n not in known:
                     known[n] = expected_rows(workload, pool, n)
                 return known[n]
             # Verify, then warm up (by time), each configuration.
             for config in configs:
-                interp = config == "interpreter"
-                cap = max(1, (a.interp_max_rows if interp else a.max_rows) // batch_rows)
+                cap = max(1, max_rows.get(config, a.max_rows) // batch_rows)
 
                 def batches_for(rate, cap=cap):
                     n = math.ceil(a.target_seconds * rate / batch_rows)
@@ -471,7 +508,7 @@ def main():
                 cell = {"client": "pyarrow", "workload": workload, "config": config,
                         "batch_rows": batch_rows, "bytes_per_row": bytes_per_row}
                 cells.append(cell)
-                desc = descriptor(workload, config)
+                desc, client = descriptor(workload, config), clients[config]
                 try:
                     rows, _, out_rows, secs = exchange(client, desc, workload, config, pool,
                                                        min(n_pool, cap), True)
@@ -497,22 +534,23 @@ def main():
                         continue
                     config = cell["config"]
                     desc, n, out_rows = plan[config]
-                    peak_rss(a.server_pid, reset=True)
+                    pid = pids.get(config, a.server_pid)
+                    peak_rss(pid, reset=True)
                     try:
-                        cpu = cpu_seconds(a.server_pid)
-                        rows, batches, got_rows, secs = exchange(client, desc, workload, config,
-                                                                 pool, n, False, out_rows)
+                        cpu = cpu_seconds(pid)
+                        rows, batches, got_rows, secs = exchange(clients[config], desc, workload,
+                                                                 config, pool, n, False, out_rows)
                         rate = rows / secs
                         run = {"rows": rows, "batches": batches, "output_rows": got_rows,
                                "seconds": secs, "rows_per_s": rate,
                                "mb_per_s": rate * bytes_per_row / 1e6}
                         if cpu is not None:
-                            run["server_cpu_s"] = cpu_seconds(a.server_pid) - cpu
+                            run["server_cpu_s"] = cpu_seconds(pid) - cpu
                         cell["runs"].append(run)
                     except Exception as e:  # noqa: BLE001 - reported in the results
                         cell["verified"] = False
                         cell["error"] = str(e)
-                    rss = peak_rss(a.server_pid, reset=False)
+                    rss = peak_rss(pid, reset=False)
                     if rss is not None:
                         cell["server_peak_rss_bytes"] = max(rss,
                                                             cell.get("server_peak_rss_bytes", 0))
@@ -530,7 +568,10 @@ def main():
             write()
     result["complete"] = True
     write()
-    client.close()
+    java.close()
+    for c in BASELINES:
+        if c in clients:
+            clients[c].close()
 
 
 if __name__ == "__main__":
