@@ -11,11 +11,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
@@ -47,6 +50,32 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
  * <p>A timed exchange runs from opening the DoExchange to the last output row read; a second thread
  * reads while the main thread writes. The server's peak RSS is taken per configuration (its {@code
  * VmHWM} is reset before each timed run). Results go to {@code --out} as JSON.
+ *
+ * <p><b>Concurrency</b> (after the cells; {@code --concurrency-clients N}, default 2, 0 turns it
+ * off): for {@code --concurrency-workloads} (default add_one, if among {@code --workloads}) at
+ * {@code --concurrency-batch-sizes} (default 64K,1M) and {@code --concurrency-configs} (default
+ * aot,echo, those among {@code --configs}), the aggregate input rate of 1 client and of N clients
+ * at once. Each client has its own {@link FlightClient} (its own connection), writer thread and
+ * reader thread, and runs the same {@link #exchange} over the same pool with the same batch count
+ * (sized from the one-client warm-up like a cell's timed runs); the clients are released together
+ * by a barrier and a round's rate is all the clients' input rows over the wall time from that
+ * instant to the last client's last output row. Each measurement first runs one verifying round
+ * (every client's exchange checks every output row), then, after the warm-up, {@code --reps} rounds
+ * interleaved across configurations and client counts, each checking the output row and batch
+ * counts. In the JSON, top-level {@code "concurrency"} is an array of
+ *
+ * <pre>
+ * {workload, config, batch_rows, clients, verified, error?, verified_rows, batches_per_client,
+ *  rows_per_s_median, rows_per_s_min, rows_per_s_max, (mb_per_s_median/_min/_max, reps),
+ *  server_cpu_ns_per_row, client_cpu_ns_per_row (medians over the runs; -1 when unknown),
+ *  scaling (clients &gt; 1 only: this median / the one-client median of the same cell),
+ *  runs: [{rows, seconds, rows_per_s, client_seconds: [per client], server_cpu_s, client_cpu_s,
+ *          loadavg_1m}]}
+ * </pre>
+ *
+ * where {@code server_cpu_s} and {@code client_cpu_s} are the CPU seconds the server process and
+ * this client process used during the round (from {@code /proc}: server and clients share the
+ * machine's cores, so these say how much of them the client itself takes).
  */
 public final class BenchClient {
   static final List<String> CONFIGS = List.of("echo", "native", "aot", "interpreter");
@@ -62,15 +91,17 @@ public final class BenchClient {
             return t;
           });
 
-  private int reps;
-  private double targetSeconds;
-  private int minBatches;
-  private long maxRows;
-  private long interpMaxRows;
-  private int interpMaxBatch;
-  private long poolRows;
-  private double warmupSeconds;
-  private double globalWarmupSeconds;
+  // The options (set by main; package-private for the tests).
+  int reps;
+  double targetSeconds;
+  int minBatches;
+  long maxRows;
+  long interpMaxRows;
+  int interpMaxBatch;
+  long poolRows;
+  double warmupSeconds;
+  double globalWarmupSeconds;
+  int concurrencyClients;
 
   BenchClient(FlightClient client, BufferAllocator allocator, String serverPid) {
     this.client = client;
@@ -103,6 +134,14 @@ public final class BenchClient {
       List<String> configs = a.strings("--configs", String.join(",", CONFIGS));
       List<String> workloads = a.strings("--workloads", Workload.names(Workload.ALL));
       int sessions = a.intValue("--roundtrip-sessions", 200);
+      bench.concurrencyClients = a.intValue("--concurrency-clients", 2);
+      List<String> concurrencyWorkloads =
+          a.strings("--concurrency-workloads", workloads.contains("add_one") ? "add_one" : "");
+      List<String> concurrencyConfigs =
+          a.strings("--concurrency-configs", "aot,echo").stream()
+              .filter(configs::contains)
+              .toList();
+      List<Integer> concurrencySizes = a.ints("--concurrency-batch-sizes", "64K,1M");
 
       ObjectNode result = json.createObjectNode();
       result.put("client", "java");
@@ -128,6 +167,18 @@ public final class BenchClient {
           Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         }
       }
+      if (bench.concurrencyClients > 0
+          && !concurrencyWorkloads.isEmpty()
+          && !concurrencyConfigs.isEmpty()) {
+        result.set(
+            "concurrency",
+            bench.concurrency(
+                Location.forGrpcInsecure("127.0.0.1", port),
+                concurrencyWorkloads,
+                concurrencyConfigs,
+                concurrencySizes));
+        Files.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+      }
       if (sessions > 0) {
         result.set("session_roundtrip", bench.roundTrips(sessions));
       }
@@ -152,8 +203,11 @@ public final class BenchClient {
       return roots.size();
     }
 
-    /** The output rows of an exchange of {@code n} batches (computed once per n). */
-    long outputRows(long n) {
+    /**
+     * The output rows of an exchange of {@code n} batches (computed once per n; concurrent clients
+     * share a pool).
+     */
+    synchronized long outputRows(long n) {
       return outputRows.computeIfAbsent(n, k -> workload.outputRows(roots, k));
     }
 
@@ -427,6 +481,277 @@ public final class BenchClient {
       }
       return new Run(sentRows, n, got[0], seconds);
     }
+  }
+
+  /** One round of concurrent exchanges: every client's run, and the round's wall time and CPU. */
+  record Round(List<Run> runs, double seconds, double serverCpu, double clientCpu) {
+    long rows() {
+      return runs.stream().mapToLong(Run::rows).sum();
+    }
+
+    double rate() {
+      return rows() / seconds;
+    }
+  }
+
+  /**
+   * The concurrency measurements (see the class comment): for each workload, batch size and
+   * configuration, 1 client and {@code --concurrency-clients} clients at once, each client on its
+   * own connection.
+   */
+  @SuppressWarnings("try") // FlightClient.close() may throw InterruptedException
+  ArrayNode concurrency(
+      Location location, List<String> workloads, List<String> configs, List<Integer> sizes)
+      throws Exception {
+    ArrayNode out = new ObjectMapper().createArrayNode();
+    int n = concurrencyClients;
+    List<BenchClient> clients = new ArrayList<>(List.of(this));
+    ExecutorService writers =
+        Executors.newFixedThreadPool(
+            n,
+            r -> {
+              Thread t = new Thread(r, "bench-concurrent-writer");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      for (int i = 1; i < n; i++) {
+        clients.add(
+            new BenchClient(
+                FlightClient.builder(allocator, location).build(), allocator, serverPid));
+      }
+      for (String wn : workloads) {
+        Workload w = Workload.byName(wn);
+        for (int batchRows : sizes) {
+          try (Pool pool = pool(w, batchRows)) {
+            for (ObjectNode cell :
+                concurrencyCells(w, configs, batchRows, pool, clients, writers)) {
+              out.add(cell);
+              System.out.println("java  " + concurrencyLine(cell));
+            }
+          }
+        }
+      }
+    } finally {
+      writers.shutdownNow();
+      for (BenchClient c : clients.subList(1, clients.size())) {
+        c.readers.shutdownNow();
+        c.client.close();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The cells of one workload and batch size: per configuration, 1 client and (when more than one)
+   * all the clients. Verified, warmed up, then the timed rounds interleaved like {@link #cells}.
+   */
+  List<ObjectNode> concurrencyCells(
+      Workload w,
+      List<String> configs,
+      int batchRows,
+      Pool pool,
+      List<BenchClient> clients,
+      ExecutorService writers) {
+    double bytesPerRow = (double) pool.bytes / ((long) pool.size() * batchRows);
+    List<Integer> counts = clients.size() == 1 ? List.of(1) : List.of(1, clients.size());
+    List<ObjectNode> cells = new ArrayList<>();
+    List<FlightDescriptor> descriptors = new ArrayList<>();
+    List<Long> batches = new ArrayList<>();
+    long capBatches = Math.max(1, maxRows / batchRows);
+    for (String config : configs) {
+      FlightDescriptor d = descriptor(w, config);
+      long perExchange = -1;
+      for (int k : counts) {
+        ObjectNode cell = new ObjectMapper().createObjectNode();
+        cells.add(cell);
+        descriptors.add(d);
+        cell.put("workload", w.name());
+        cell.put("config", config);
+        cell.put("batch_rows", batchRows);
+        cell.put("clients", k);
+        List<BenchClient> cs = clients.subList(0, k);
+        try {
+          Round v = round(cs, writers, d, w, pool, Math.min(pool.size(), capBatches), true);
+          cell.put("verified", true);
+          cell.put("verified_rows", v.rows());
+          // Warm up (by time) with this many clients; the one-client warm-up sizes the
+          // exchanges of every client count, so each client runs the same exchanges.
+          Round last = v;
+          long start = System.nanoTime();
+          while (warmupSeconds > 0 && (System.nanoTime() - start) / 1e9 < warmupSeconds) {
+            long b = perExchange > 0 ? perExchange : batchesFor(last.rate(), batchRows, capBatches);
+            last = round(cs, writers, d, w, pool, b, false);
+          }
+          if (perExchange < 0) {
+            perExchange = batchesFor(last.rate(), batchRows, capBatches);
+          }
+          cell.put("batches_per_client", perExchange);
+          cell.putArray("runs");
+        } catch (Exception e) {
+          fail(cell, e);
+        }
+        batches.add(perExchange);
+      }
+    }
+    for (int r = 0; r < reps; r++) {
+      for (int i = 0; i < cells.size(); i++) {
+        ObjectNode cell = cells.get(i);
+        if (!cell.path("verified").asBoolean()) {
+          continue;
+        }
+        int k = cell.get("clients").asInt();
+        try {
+          double load = loadAverage();
+          Round round =
+              round(
+                  clients.subList(0, k),
+                  writers,
+                  descriptors.get(i),
+                  w,
+                  pool,
+                  batches.get(i),
+                  false);
+          ObjectNode o = ((ArrayNode) cell.get("runs")).addObject();
+          o.put("rows", round.rows());
+          o.put("seconds", round.seconds());
+          o.put("rows_per_s", round.rate());
+          ArrayNode each = o.putArray("client_seconds");
+          round.runs().forEach(run -> each.add(run.seconds()));
+          o.put("server_cpu_s", round.serverCpu());
+          o.put("client_cpu_s", round.clientCpu());
+          o.put("loadavg_1m", load);
+        } catch (Exception e) {
+          fail(cell, e);
+        }
+      }
+    }
+    ObjectNode one = null;
+    for (ObjectNode cell : cells) {
+      JsonNode runs = cell.path("runs");
+      if (!cell.path("verified").asBoolean() || runs.isEmpty()) {
+        continue;
+      }
+      double[] rates = new double[runs.size()];
+      double[] serverNs = new double[runs.size()];
+      double[] clientNs = new double[runs.size()];
+      for (int r = 0; r < rates.length; r++) {
+        JsonNode run = runs.get(r);
+        double rows = run.path("rows").asDouble();
+        rates[r] = run.path("rows_per_s").asDouble();
+        serverNs[r] = run.path("server_cpu_s").asDouble() * 1e9 / rows;
+        clientNs[r] = run.path("client_cpu_s").asDouble() * 1e9 / rows;
+      }
+      Report.putStats(cell, rates, bytesPerRow);
+      cell.put("server_cpu_ns_per_row", serverPid.isEmpty() ? -1 : Stats.median(serverNs));
+      cell.put("client_cpu_ns_per_row", Stats.median(clientNs));
+      if (cell.get("clients").asInt() == 1) {
+        one = cell;
+      } else if (one != null && one.get("config").equals(cell.get("config"))) {
+        cell.put(
+            "scaling",
+            cell.get("rows_per_s_median").asDouble() / one.get("rows_per_s_median").asDouble());
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * The same exchange of {@code n} batches on every client at once: the clients' writer threads are
+   * released by one barrier, and the round's time runs from that instant to the last client's end.
+   * Throws the first client's failure.
+   */
+  Round round(
+      List<BenchClient> cs,
+      ExecutorService writers,
+      FlightDescriptor d,
+      Workload w,
+      Pool pool,
+      long n,
+      boolean verify)
+      throws Exception {
+    AtomicLong t0 = new AtomicLong();
+    CyclicBarrier barrier = new CyclicBarrier(cs.size(), () -> t0.set(System.nanoTime()));
+    String self = "self";
+    double serverCpu = serverPid.isEmpty() ? -1 : ProcStatus.cpuSeconds(serverPid);
+    double clientCpu = ProcStatus.cpuSeconds(self);
+    List<Future<long[]>> ends = new ArrayList<>();
+    List<Run> runs = new ArrayList<>();
+    for (BenchClient c : cs) {
+      int index = runs.size();
+      runs.add(null);
+      Callable<long[]> task =
+          () -> {
+            barrier.await(1, TimeUnit.MINUTES);
+            Run run = c.exchange(d, w, pool, n, verify);
+            long end = System.nanoTime();
+            synchronized (runs) {
+              runs.set(index, run);
+            }
+            return new long[] {end};
+          };
+      ends.add(writers.submit(task));
+    }
+    long last = Long.MIN_VALUE;
+    Exception failure = null;
+    for (Future<long[]> f : ends) {
+      try {
+        last = Math.max(last, f.get(10, TimeUnit.MINUTES)[0]);
+      } catch (ExecutionException e) {
+        if (failure == null) {
+          failure = e.getCause() instanceof Exception c ? c : e;
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    double seconds = (last - t0.get()) / 1e9;
+    double serverUsed = serverCpu < 0 ? -1 : ProcStatus.cpuSeconds(serverPid) - serverCpu;
+    synchronized (runs) {
+      return new Round(
+          List.copyOf(runs), seconds, serverUsed, ProcStatus.cpuSeconds(self) - clientCpu);
+    }
+  }
+
+  /** The 1-minute load average ({@code /proc/loadavg}), or -1. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  static String concurrencyLine(JsonNode c) {
+    String head =
+        String.format(
+            java.util.Locale.ROOT,
+            "concurrency %-10s %-11s %8d rows/batch %d client%s: ",
+            c.path("workload").asText(),
+            c.path("config").asText(),
+            c.path("batch_rows").asInt(),
+            c.path("clients").asInt(),
+            c.path("clients").asInt() == 1 ? " " : "s");
+    if (!c.path("verified").asBoolean(false)) {
+      return head + "FAILED: " + c.path("error").asText("not verified");
+    }
+    if (!c.has("rows_per_s_median")) {
+      return head + "verified";
+    }
+    return head
+        + String.format(
+            java.util.Locale.ROOT,
+            "%s Mrows/s [%s-%s] in all%s; CPU per row: server %s ns, client %s ns",
+            Chart.number(c.get("rows_per_s_median").asDouble() / 1e6),
+            Chart.number(c.get("rows_per_s_min").asDouble() / 1e6),
+            Chart.number(c.get("rows_per_s_max").asDouble() / 1e6),
+            c.has("scaling")
+                ? String.format(
+                    java.util.Locale.ROOT, ", %.2fx one client", c.get("scaling").asDouble())
+                : "",
+            Chart.number(c.path("server_cpu_ns_per_row").asDouble()),
+            Chart.number(c.path("client_cpu_ns_per_row").asDouble()));
   }
 
   /** Echo must return its input unchanged. */
