@@ -110,7 +110,8 @@ measure() {
   wf_log "$name server ($dir): Java client, load average $(cut -d' ' -f1-3 /proc/loadavg)"
   "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$client_cp" io.wasmflight.bench.BenchClient \
     --port "$port" --out "$dir/client-java.json" --reps 5 --target-seconds 1.0 \
-    --warmup-seconds 1.5 --global-warmup-seconds 6 --roundtrip-sessions 0 "${common[@]}" \
+    --warmup-seconds 1.5 --global-warmup-seconds 6 --roundtrip-sessions 0 --concurrency-clients 0 \
+    "${common[@]}" \
     >"$dir/client-java.log" 2>&1
   wf_log "$name server: pyarrow client"
   "$python" "$WF_ROOT/benchmarks/python/bench_client.py" --port "$port" \
