@@ -466,6 +466,7 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
         () -> watch.stop(new WasmFlightException.Cancelled("the client cancelled the exchange")));
     ExchangeSession session = null;
     SessionAdmission.Ticket ticket = null;
+    CallBudget budget = null;
     try {
       policy.require(context, Role.CALLER, "DoExchange", null);
       watch.whileWaitingForDescriptor(() -> FlightStreams.schemaWithoutDescriptor(reader));
@@ -533,7 +534,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       SessionLimits limits = SessionLimits.resolve(req.limits(), config);
       watch.limits(limits);
       ticket = admission.admit(principal.name(), (long) limits.memoryPages() << 16);
-      CallBudget budget = limits.budget();
+      budget = limits.budget();
+      CallBudget sessionBudget = budget;
       watch.budget(budget);
       stats.function(module.name() + "/" + function.name(), engine.wireName());
       session =
@@ -550,8 +552,8 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
           a -> {
             BatchStep step =
                 new GuestStep(
-                    module.instantiate(engine, limits, budget),
-                    budget,
+                    module.instantiate(engine, limits, sessionBudget),
+                    sessionBudget,
                     function,
                     req.options(),
                     a,
@@ -585,6 +587,9 @@ public final class WasmFlightProducer extends NoOpFlightProducer {
       watch.discardInput(reader);
       listener.error(status);
     } finally {
+      if (budget != null) {
+        budget.close();
+      }
       if (ticket != null) {
         ticket.close();
       }

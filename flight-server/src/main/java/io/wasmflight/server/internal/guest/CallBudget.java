@@ -14,6 +14,13 @@ import java.util.concurrent.TimeUnit;
  * interpreter, which does not check inside {@code loop ... br_if}, polls {@link #expired()} from an
  * execution listener. The interrupt is always cleared before the calling thread goes back to
  * Flight.
+ *
+ * <p>A call does not schedule and cancel an alarm of its own: that took the shared watchdog's queue
+ * lock twice per call. A call sets its deadline; the session keeps at most one alarm queued, armed
+ * for the earliest deadline it has seen. When the alarm fires before the running call's deadline
+ * (it was armed for an earlier call), it re-arms for what is left; when no call is running, it
+ * lapses and the next call arms a new one. With the default limits a session's calls thus share one
+ * alarm every 30 s. {@link #close} cancels it when the session ends.
  */
 public final class CallBudget {
   /**
@@ -50,7 +57,12 @@ public final class CallBudget {
   private boolean groupLimitHit;
   private long groupStart;
   private volatile long groupExcluded;
+  // Guarded by this: the running call's deadline (System.nanoTime), and the queued alarm's.
+  private long callDeadline;
   private ScheduledFuture<?> alarm;
+  private long alarmAt;
+  private long alarmGeneration; // a replaced alarm that fires anyway finds a newer generation
+  private boolean closed;
 
   /**
    * @param call limit of one call (per batch)
@@ -97,8 +109,11 @@ public final class CallBudget {
       caller = Thread.currentThread();
       inCall = true;
       expired = false;
+      callDeadline = now + wait;
+      if (alarm == null || alarmAt - callDeadline > 0) {
+        arm(callDeadline, now);
+      }
     }
-    alarm = WATCHDOG.schedule(this::fire, wait, TimeUnit.NANOSECONDS);
     if (aborted != null) {
       // abort() ran between the check above and arming: do not start a call it missed.
       end();
@@ -121,22 +136,53 @@ public final class CallBudget {
     }
   }
 
-  private synchronized void fire() {
-    if (inCall) {
+  /** Queues the session's one alarm for {@code at}, replacing a later one. Holds this. */
+  private void arm(long at, long now) {
+    if (closed) {
+      return;
+    }
+    if (alarm != null) {
+      alarm.cancel(false);
+    }
+    alarmAt = at;
+    long generation = ++alarmGeneration;
+    alarm = WATCHDOG.schedule(() -> fire(generation), Math.max(0, at - now), TimeUnit.NANOSECONDS);
+  }
+
+  private synchronized void fire(long generation) {
+    if (generation != alarmGeneration || alarm == null) {
+      return; // replaced or cancelled after it started
+    }
+    alarm = null;
+    if (!inCall) {
+      return; // the call it was armed for ended: the next call arms again
+    }
+    long now = System.nanoTime();
+    if (now - callDeadline >= 0) {
       expired = true;
       caller.interrupt();
+    } else {
+      arm(callDeadline, now); // armed for an earlier call: wait for this one's deadline
     }
   }
 
-  /** Disarms the watchdog and clears an interrupt it may have raised. */
+  /** Ends the call (its alarm stays queued for the next call) and clears an interrupt it raised. */
   void end() {
-    alarm.cancel(false);
     synchronized (this) {
       inCall = false;
       caller = null;
     }
     if (expired) {
       Thread.interrupted();
+    }
+  }
+
+  /** The session is over: cancels its queued alarm. Calls after this are not timed out. */
+  public synchronized void close() {
+    closed = true;
+    if (alarm != null) {
+      alarm.cancel(false);
+      alarm = null;
     }
   }
 
