@@ -219,10 +219,16 @@ for (const d of dumps) {
     cell.runs = [];
     for (let r = 0; r < reps; r++) {
       const s = nowSeconds();
+      const cpu0 = process.cpuUsage();
       for (let c = 0; c < calls; c++) { k.call(); k.release(); }
       const seconds = nowSeconds() - s;
+      // The process's CPU time (all threads; idle but for this one once V8 has tiered up): on a
+      // shared machine, the rate while it was running, like KernelBench's thread CPU time.
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const rowsPerSec = (calls * d.rows) / seconds;
       cell.runs.push({ calls, rows: calls * d.rows, seconds, rows_per_s: rowsPerSec,
+        cpu_seconds: cpuSeconds, rows_per_cpu_s: (calls * d.rows) / cpuSeconds,
         mb_per_s: rowsPerSec * d.bytes_per_row / 1e6 });
     }
     const sorted = cell.runs.map((r) => r.rows_per_s).sort((a, b) => a - b);
