@@ -6,6 +6,7 @@ import io.wasmflight.server.internal.ops.Readiness;
 import io.wasmflight.server.internal.ops.ServerMetrics;
 import io.wasmflight.server.internal.registry.ModuleRegistry;
 import io.wasmflight.server.internal.security.UsersFile;
+import io.wasmflight.server.internal.wire.ArrowMessages;
 import io.wasmflight.server.internal.wire.InputReadGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -123,7 +124,9 @@ public final class WasmFlightServer implements AutoCloseable {
                       b.intercept(new InputReadGuard());
                       b.intercept(readiness);
                       b.addService(readiness.healthService());
-                      b.setBinaryLog(InputReadGuard.requestScanner());
+                      // Flight's data messages with one copy each way instead of two.
+                      b.setBinaryLog(
+                          ArrowMessages.fastMarshalling(InputReadGuard.requestScanner()));
                     })
             .build();
     try {

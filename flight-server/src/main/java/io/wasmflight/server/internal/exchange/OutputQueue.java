@@ -91,7 +91,10 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
     }
     sendRoot = VectorSchemaRoot.create(schema, allocator);
     loader = new VectorLoader(sendRoot);
-    listener.setUseZeroCopy(false); // putNext copies, so the step may reuse its buffers at once
+    // Not zero-copy: Netty would hold the step's buffers after emit returns (a step may reuse
+    // them at once) and past the exchange's allocator close (a leak). The output marshaller
+    // (ArrowMessages.fastMarshalling) makes the one copy instead.
+    listener.setUseZeroCopy(false);
     listener.start(sendRoot, dictionaries);
   }
 
