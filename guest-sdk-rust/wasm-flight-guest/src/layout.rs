@@ -124,6 +124,9 @@ pub(crate) fn read_index(bytes: &[u8], width: usize, signed: bool, i: usize) -> 
 /// Buffers are fetched in an order where data-dependent sizes (string data from the last offset,
 /// variadic buffers from the sizes buffer) are known first. A null pointer is accepted for a
 /// validity bitmap, for a buffer of zero bytes, and for the offsets of an empty array.
+// Not inlined: import_node, which calls it, must stay under the JVM's 8,000-byte JIT limit
+// once the host compiles it to Java bytecode (see import_node).
+#[inline(never)]
 pub(crate) fn fetch_buffers<'b>(
     layout: Layout,
     end: usize,
@@ -196,6 +199,9 @@ pub(crate) fn fetch_buffers<'b>(
 /// Checks the lengths of the children of a node with slots `[0, end)` against what the parent
 /// addresses without reading its data: struct and sparse union children hold `end` slots, a
 /// fixed-size list's child `end * size`, a list's child reaches its last offset.
+// Not inlined: import_node, which calls it, must stay under the JVM's 8,000-byte JIT limit
+// once the host compiles it to Java bytecode (see import_node).
+#[inline(never)]
 pub(crate) fn check_children(
     layout: Layout,
     end: usize,
@@ -221,6 +227,9 @@ pub(crate) fn check_children(
 }
 
 /// Checks a null count (`-1` = unknown) against the length and the validity bitmap.
+// Not inlined: import_node, which calls it, must stay under the JVM's 8,000-byte JIT limit
+// once the host compiles it to Java bytecode (see import_node).
+#[inline(never)]
 pub(crate) fn check_null_count(
     layout: Layout,
     null_count: i64,
