@@ -65,21 +65,13 @@ wf_ensure_venv
 python="$WF_ROOT/.venv/bin/python"
 mapfile -t jvm < <(wf_jvm_flags)
 jvm+=(-Xmx4g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
-# classpath DIR: the benchmarks jar of the tree at DIR and its dependencies.
-classpath() {
-  echo "$(ls "$1"/benchmarks/target/benchmarks-*.jar | head -n1):$1/benchmarks/target/lib/*"
-}
-client_cp="$(classpath "$WF_ROOT")"
+client_cp="$(wf_bench_classpath "$WF_ROOT")"
 
 out="$WF_ROOT/results/ab-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 server_pid=""
 stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
+  wf_stop_pid "$server_pid"
   server_pid=""
 }
 trap stop_server EXIT
@@ -91,20 +83,11 @@ measure() {
   mkdir -p "$dir"
   : >"$dir/server.log"
   data="$(mktemp -d)"
-  "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$(classpath "$tree")" io.wasmflight.bench.BenchServer \
+  "$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$(wf_bench_classpath "$tree")" io.wasmflight.bench.BenchServer \
     --wasm-dir "$tree/benchmarks/target/wasm-guests" --data-dir "$data" \
     --info-file "$dir/server.json" >"$dir/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 600); do
-    port="$(sed -n 's/^bench-server port \([0-9]*\) pid.*/\1/p' "$dir/server.log")"
-    [ -n "$port" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      cat "$dir/server.log" >&2
-      wf_die "$name: the server did not start"
-    fi
-    sleep 0.1
-  done
-  [ -n "$port" ] || wf_die "$name: the server did not print its port within 60 s"
+  port="$(wf_wait_port bench-server "$dir/server.log" "$server_pid")"
   local common=(--workloads add_one --configs echo,aot --batch-sizes "$sizes" --min-batches 2
     --pool-rows $((1 << 20)) --server-pid "$server_pid")
   wf_log "$name server ($dir): Java client, load average $(cut -d' ' -f1-3 /proc/loadavg)"

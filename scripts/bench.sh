@@ -73,9 +73,7 @@ if [ "$build" = 1 ]; then
   wf_log "building the benchmarks module (JDK $WF_JAVA_MAJOR)"
   mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl benchmarks -am package
 fi
-jar="$(ls "$WF_ROOT"/benchmarks/target/benchmarks-*.jar 2>/dev/null | head -n1 || true)"
-[ -n "$jar" ] || wf_die "the benchmarks module is not built (run without --no-build)"
-cp="$jar:$WF_ROOT/benchmarks/target/lib/*"
+cp="$(wf_bench_classpath)"
 wf_log "building the Rust guests into $guests"
 bash guest-sdk-rust/build-examples.sh "$guests" >/dev/null
 
@@ -168,42 +166,13 @@ meta = {
 json.dump(meta, open(sys.argv[1], "w"), indent=2)
 EOF
 
-# Stops a process started here: TERM, then KILL if it is still there after 10 s.
-stop_pid() {
-  local pid="$1"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-}
-# The Java server and the two baseline servers (echo_server.py, rowwise_udf_server.py).
-server_pid=""; echo_pid=""; rowwise_pid=""
+# Stops the three servers this run started (each: TERM, then KILL after 10 s).
 stop_servers() {
-  stop_pid "$server_pid"; stop_pid "$echo_pid"; stop_pid "$rowwise_pid"
+  wf_stop_pid "$server_pid"; wf_stop_pid "$echo_pid"; wf_stop_pid "$rowwise_pid"
   server_pid=""; echo_pid=""; rowwise_pid=""
 }
 trap stop_servers EXIT
 trap 'stop_servers; exit 130' INT TERM
-
-# Prints the port that a server started in the background wrote to its log in a line
-# "<name> port N pid P ...", waiting up to 60 s; stops the script if the server exits first.
-wait_port() {
-  local name="$1" log="$2" pid="$3" port=""
-  for _ in $(seq 600); do
-    port="$(sed -n "s/^$name port \([0-9]*\) pid.*/\1/p" "$log")"
-    if [ -n "$port" ]; then
-      echo "$port"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; wf_die "$name did not start (log: $log)"; }
-    sleep 0.1
-  done
-  wf_die "$name did not print its port within 60 s (log: $log)"
-}
 
 wf_log "mode $mode: results go to $out"
 data_dir="$(mktemp -d)"
@@ -214,7 +183,7 @@ data_dir="$(mktemp -d)"
   --wasm-dir "$guests" --data-dir "$data_dir" --info-file "$out/server.json" \
   >"$out/server.log" 2>&1 &
 server_pid=$!
-port="$(wait_port bench-server "$out/server.log" "$server_pid")"
+port="$(wf_wait_port bench-server "$out/server.log" "$server_pid")"
 wf_log "server pid $server_pid on port $port"
 # The external baselines of the pyarrow client, started now so that a failure shows before the
 # Java client's run; idle until then.
@@ -224,8 +193,8 @@ echo_pid=$!
 : >"$out/rowwise-server.log"
 "$python" benchmarks/python/rowwise_udf_server.py >"$out/rowwise-server.log" 2>&1 &
 rowwise_pid=$!
-echo_port="$(wait_port echo-server "$out/echo-server.log" "$echo_pid")"
-rowwise_port="$(wait_port rowwise-server "$out/rowwise-server.log" "$rowwise_pid")"
+echo_port="$(wf_wait_port echo-server "$out/echo-server.log" "$echo_pid")"
+rowwise_port="$(wf_wait_port rowwise-server "$out/rowwise-server.log" "$rowwise_pid")"
 wf_log "baselines: C++ echo server pid $echo_pid on port $echo_port, row-wise Python UDF server pid $rowwise_pid on port $rowwise_port"
 
 common=(--workloads "$workloads" --batch-sizes "$sizes" --kinds-batch-sizes "$kind_sizes"

@@ -49,6 +49,43 @@ wf_jvm_flags() {
   printf '%s\n' "${flags[@]}"
 }
 
+# Stops a process started in the background: TERM, up to 10 s, then KILL. Empty or gone: no-op.
+wf_stop_pid() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+# Prints the port a benchmark server announced in LOG ("NAME port N pid P ..."), waiting up to
+# 60 s; dies with the log when process PID exits first.
+wf_wait_port() {
+  local name="$1" log="$2" pid="$3" port=""
+  for _ in $(seq 600); do
+    port="$(sed -n "s/^$name port \([0-9]*\) pid.*/\1/p" "$log")"
+    if [ -n "$port" ]; then
+      echo "$port"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; wf_die "$name did not start (log: $log)"; }
+    sleep 0.1
+  done
+  wf_die "$name did not print its port within 60 s (log: $log)"
+}
+
+# Classpath of the benchmarks module built in the tree at DIR (default: this one).
+wf_bench_classpath() {
+  local dir="${1:-$WF_ROOT}" jar
+  jar="$(ls "$dir"/benchmarks/target/benchmarks-*.jar 2>/dev/null | head -n1 || true)"
+  [ -n "$jar" ] || wf_die "the benchmarks module is not built in $dir (run without --no-build)"
+  echo "$jar:$dir/benchmarks/target/lib/*"
+}
+
 wf_require_maven() {
   command -v mvn >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

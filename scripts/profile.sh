@@ -46,9 +46,7 @@ if [ "$build" = 1 ]; then
   wf_log "building the benchmarks module (JDK $WF_JAVA_MAJOR)"
   mvn -q -B -ntp -Dstyle.color=never -DskipTests -pl benchmarks -am package
 fi
-jar="$(ls "$WF_ROOT"/benchmarks/target/benchmarks-*.jar 2>/dev/null | head -n1 || true)"
-[ -n "$jar" ] || wf_die "the benchmarks module is not built (run without --no-build)"
-cp="$jar:$WF_ROOT/benchmarks/target/lib/*"
+cp="$(wf_bench_classpath)"
 guests="$WF_ROOT/benchmarks/target/wasm-guests"
 bash guest-sdk-rust/build-examples.sh "$guests" >/dev/null
 mapfile -t jvm < <(wf_jvm_flags)
@@ -76,11 +74,7 @@ fi
 data_dir="$(mktemp -d)"
 server_pid=""
 stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
+  wf_stop_pid "$server_pid"
   server_pid=""
   rm -rf "$data_dir"
 }
@@ -90,14 +84,7 @@ trap stop_server EXIT
   --wasm-dir "$guests" --data-dir "$data_dir" --info-file "$out/server.json" \
   >"$out/server.log" 2>&1 &
 server_pid=$!
-port=""
-for _ in $(seq 600); do
-  port="$(sed -n 's/^bench-server port \([0-9]*\) pid.*/\1/p' "$out/server.log")"
-  [ -n "$port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$out/server.log" >&2; wf_die "the server did not start"; }
-  sleep 0.1
-done
-[ -n "$port" ] || wf_die "the server did not print its port within 60 s"
+port="$(wf_wait_port bench-server "$out/server.log" "$server_pid")"
 
 # The client command for one run (3 timed exchanges of about seconds/3 each) into `cmd`.
 client_cmd() {

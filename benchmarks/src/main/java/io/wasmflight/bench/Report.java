@@ -397,6 +397,21 @@ public final class Report {
     }
   }
 
+  /** The end-to-end cell of one client, workload, batch size and configuration, or null. */
+  private static JsonNode e2eCell(
+      JsonNode e2e, String client, String workload, int rows, String config) {
+    return find(
+        e2e,
+        "client",
+        client,
+        "workload",
+        workload,
+        "batch_rows",
+        String.valueOf(rows),
+        "config",
+        config);
+  }
+
   private static JsonNode find(JsonNode cells, String... kv) {
     outer:
     for (JsonNode c : cells) {
@@ -472,17 +487,7 @@ public final class Report {
     }
     for (String client : List.of("java", "pyarrow")) {
       for (int rows : List.of(65536, 1048576)) {
-        JsonNode aot =
-            find(
-                e2e,
-                "client",
-                client,
-                "workload",
-                "add_one",
-                "config",
-                "aot",
-                "batch_rows",
-                String.valueOf(rows));
+        JsonNode aot = e2eCell(e2e, client, "add_one", rows, "aot");
         target(
             targets,
             "end to end: wasm AOT / the server's echo, add_one",
@@ -494,17 +499,7 @@ public final class Report {
       }
     }
     for (int rows : List.of(1024, 65536, 1048576)) {
-      JsonNode echo =
-          find(
-              e2e,
-              "client",
-              "pyarrow",
-              "workload",
-              "add_one",
-              "config",
-              "echo",
-              "batch_rows",
-              String.valueOf(rows));
+      JsonNode echo = e2eCell(e2e, "pyarrow", "add_one", rows, "echo");
       target(
           targets,
           "transport: the server's echo / pyarrow C++ Flight echo server",
@@ -1014,38 +1009,14 @@ public final class Report {
     boolean any = false;
     for (Workload w : Workload.ALL) {
       for (int rows : sizes(e2e)) {
-        String rs = String.valueOf(rows);
-        JsonNode cpp =
-            find(
-                e2e,
-                "client",
-                "pyarrow",
-                "workload",
-                w.name(),
-                "batch_rows",
-                rs,
-                "config",
-                "cpp_echo");
-        JsonNode rowwise =
-            find(
-                e2e,
-                "client",
-                "pyarrow",
-                "workload",
-                w.name(),
-                "batch_rows",
-                rs,
-                "config",
-                "py_rowwise");
+        JsonNode cpp = e2eCell(e2e, "pyarrow", w.name(), rows, "cpp_echo");
+        JsonNode rowwise = e2eCell(e2e, "pyarrow", w.name(), rows, "py_rowwise");
         if (cpp == null && rowwise == null) {
           continue;
         }
         any = true;
-        JsonNode echo =
-            find(
-                e2e, "client", "pyarrow", "workload", w.name(), "batch_rows", rs, "config", "echo");
-        JsonNode aot =
-            find(e2e, "client", "pyarrow", "workload", w.name(), "batch_rows", rs, "config", "aot");
+        JsonNode echo = e2eCell(e2e, "pyarrow", w.name(), rows, "echo");
+        JsonNode aot = e2eCell(e2e, "pyarrow", w.name(), rows, "aot");
         b.append("| ")
             .append(label(w))
             .append(" | ")
