@@ -29,6 +29,7 @@ from .errors import from_flight, is_flight_status
 __all__ = ["ResultStream"]
 
 _JOIN_TIMEOUT_S = 30.0
+_FINISH_GRACE_S = 0.5
 
 
 def _typed(error: BaseException) -> BaseException:
@@ -169,8 +170,13 @@ class ResultStream:
             return
         self._closed = True
         self._stop.set()
-        self._cancel()
         thread = getattr(self, "_thread", None)
+        if thread is not None:
+            # A writer that is finishing (the stop is seen after its current write) ends first:
+            # cancelling the call while it is inside done_writing() can abort the process in
+            # pyarrow (seen in test_client). A writer still blocked after this is cancelled.
+            thread.join(_FINISH_GRACE_S)
+        self._cancel()
         if thread is not None:
             thread.join(_JOIN_TIMEOUT_S)
             if thread.is_alive():
