@@ -94,7 +94,7 @@ client_cmd() {
     cmd=("$JAVA_HOME/bin/java" "${jvm[@]}" -cp "$cp" io.wasmflight.bench.BenchClient
       --port "$port" --out "$json" --workloads "$workload" --batch-sizes "$rows"
       --kinds-batch-sizes "$rows" --configs "$config" --reps 3 --target-seconds "$per"
-      --warmup-seconds 1 --roundtrip-sessions 0 --server-pid "$server_pid")
+      --warmup-seconds 1 --roundtrip-sessions 0 --concurrency-clients 0 --server-pid "$server_pid")
   else
     cmd=("$python" benchmarks/python/bench_client.py --port "$port" --out "$json"
       --workloads "$workload" --batch-sizes "$rows" --kinds-batch-sizes "$rows"
