@@ -140,7 +140,10 @@ meta = {
         "this machine (server and client share its cores). Per configuration and batch size: "
         "one exchange over a pool of distinct batches whose every output row is verified "
         "(Java: against values computed in Java; pyarrow: with pyarrow.compute), untimed warm-up "
-        "exchanges for $warmup s (after a $global_warmup s JIT warm-up of both JVMs), then "
+        "exchanges for at least $warmup s (after a $global_warmup s JIT warm-up of both JVMs) "
+        "and then until the JIT compiler threads of the serving JVM (and of the Java client) "
+        "used at most 5% of a core over the last 2 s, at most 60 s (a cold cell needs ~30 s on "
+        "2 cores; each cell's warmup_seconds and warmup_jit_quiet are in results.json), then "
         "timed exchanges of about $java_target s (Java client, $java_reps runs) / "
         "$py_target s (pyarrow, $py_reps runs), interleaved across configurations, from opening "
         "the DoExchange to reading the last row, while a second thread writes. Medians with "
@@ -160,7 +163,8 @@ meta = {
         "their own processes. Kernel-only "
         "(maps): one batch written once into guest memory by the "
         "server's InputWriter, then repeated calls (zero output slots, call, wf_release) for "
-        "about $kernel_target s x $kernel_reps repetitions after a warm-up; Node runs the same "
+        "about $kernel_target s x $kernel_reps repetitions after a warm-up (until the rate settled and "
+        "the JVM's JIT compilers went quiet); Node runs the same "
         ".wasm on the same bytes and must produce the same output checksum."),
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=2)

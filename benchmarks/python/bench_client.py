@@ -9,8 +9,10 @@ process, plus two optional external baselines, each a separate server process:
               exchange.
 For every workload and batch size, one verification exchange per configuration over a
 pool of distinct batches (every output checked with pyarrow.compute: a map's batch by batch, a
-filter's, table function's or aggregate's as one table), untimed warm-up exchanges for
---warmup-seconds, then --reps rounds of timed exchanges, one per configuration per round
+filter's, table function's or aggregate's as one table), untimed warm-up exchanges for at
+least --warmup-seconds and then until the serving JVM's JIT compiler threads have used at most
+5% of a core over the last 2 s (at most --warmup-max-seconds; like BenchClient's JitWatch: on
+2 cores C2 takes tens of seconds to catch up on a cold cell), then --reps rounds of timed exchanges, one per configuration per round
 (interleaved; each checks its output row count, and for a map its batch count). Rates are of
 input rows. A second thread reads while the main thread writes. Writes JSON (--out) in the same
 shape as the Java client's; a cell's server_cpu_s and server_peak_rss_bytes are of the process
@@ -19,7 +21,7 @@ that served it (--server-pid, --cpp-echo-pid, --rowwise-pid; left out without it
 Usage: python bench_client.py --port PORT --out FILE [--server-pid PID] [--batch-sizes 1K,64K,1M]
        [--kinds-batch-sizes SIZES] [--reps 3] [--target-seconds 0.5] [--min-batches 2]
        [--max-rows N] [--interp-max-rows N] [--interp-max-batch 65536] [--pool-rows N]
-       [--warmup-seconds 0.5] [--workloads ...] [--configs ...]
+       [--warmup-seconds 0.5] [--warmup-max-seconds 60] [--workloads ...] [--configs ...]
        [--cpp-echo-port P [--cpp-echo-pid PID]] [--rowwise-port P [--rowwise-pid PID]]
        [--rowwise-max-rows 262144]
 """
@@ -421,6 +423,57 @@ def cpu_seconds(pid):
         return None
 
 
+def compiler_cpu_seconds(pid):
+    """CPU seconds of a JVM's JIT compiler threads so far (see ProcStatus.compilerCpuSeconds):
+    0 for a process that is not a HotSpot JVM, None when unreadable."""
+    if not pid:
+        return None
+    tck = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                if "CompilerThre" not in f.read():
+                    continue
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended (HotSpot retires idle compiler threads)
+    return total / tck
+
+
+class JitWatch:
+    """Whether a JVM's JIT compilers went quiet: their share of a core over the last WINDOW s."""
+    WINDOW, QUIET = 2.0, 0.05
+
+    def __init__(self, pid):
+        self.pid, self.samples = pid, []
+
+    def sample(self):
+        c = compiler_cpu_seconds(self.pid)
+        self.samples.append((time.perf_counter(), c or 0.0))
+
+    def share(self):
+        if not self.samples:
+            return None
+        now, c_now = self.samples[-1]
+        older = [s for s in self.samples if now - s[0] >= self.WINDOW]
+        if not older:
+            return None
+        t0, c0 = older[-1]
+        self.samples = self.samples[self.samples.index(older[-1]):]
+        return (c_now - c0) / (now - t0)
+
+    def quiet(self):
+        s = self.share()
+        return s is not None and s <= self.QUIET
+
+
 def median(xs):
     s = sorted(xs)
     m = len(s) // 2
@@ -445,6 +498,7 @@ def main():
     p.add_argument("--interp-max-batch", type=int, default=65536)
     p.add_argument("--pool-rows", type=int, default=1 << 20)
     p.add_argument("--warmup-seconds", type=float, default=0.5)
+    p.add_argument("--warmup-max-seconds", type=float, default=60.0)
     p.add_argument("--cpp-echo-port", type=int, default=None,
                    help="port of echo_server.py: adds the cpp_echo configuration")
     p.add_argument("--cpp-echo-pid", default="")
@@ -515,12 +569,23 @@ def main():
                     cell["verified"] = True
                     cell["verified_rows"] = rows
                     cell["verified_output_rows"] = out_rows
-                    # Warm up for --warmup-seconds (none at 0: the check run sizes the timed runs).
-                    end = time.perf_counter() + a.warmup_seconds
-                    while time.perf_counter() < end:
+                    # Warm up for at least --warmup-seconds, then until the serving JVM's JIT
+                    # went quiet, at most --warmup-max-seconds (none at 0: the check run sizes
+                    # the timed runs).
+                    start = time.perf_counter()
+                    jit = JitWatch(pids.get(config, a.server_pid))
+                    jit.sample()
+                    while a.warmup_seconds > 0:
                         n = batches_for(rows / secs)
                         rows, _, _, secs = exchange(client, desc, workload, config, pool, n, False,
                                                     rows_out(config, n))
+                        jit.sample()
+                        elapsed = time.perf_counter() - start
+                        quiet = jit.quiet()
+                        if elapsed >= a.warmup_seconds and quiet or elapsed >= a.warmup_max_seconds:
+                            cell["warmup_seconds"] = elapsed
+                            cell["warmup_jit_quiet"] = quiet
+                            break
                     n = batches_for(rows / secs)
                     plan[config] = (desc, n, rows_out(config, n))
                     cell["runs"] = []
@@ -537,7 +602,7 @@ def main():
                     pid = pids.get(config, a.server_pid)
                     peak_rss(pid, reset=True)
                     try:
-                        cpu = cpu_seconds(pid)
+                        cpu, jit = cpu_seconds(pid), compiler_cpu_seconds(pid)
                         rows, batches, got_rows, secs = exchange(clients[config], desc, workload,
                                                                  config, pool, n, False, out_rows)
                         rate = rows / secs
@@ -546,6 +611,8 @@ def main():
                                "mb_per_s": rate * bytes_per_row / 1e6}
                         if cpu is not None:
                             run["server_cpu_s"] = cpu_seconds(pid) - cpu
+                        if jit is not None:
+                            run["server_jit_cpu_s"] = compiler_cpu_seconds(pid) - jit
                         cell["runs"].append(run)
                     except Exception as e:  # noqa: BLE001 - reported in the results
                         cell["verified"] = False

@@ -39,7 +39,10 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
  * <ol>
  *   <li>runs one <b>verification</b> exchange per configuration over a pool of distinct batches,
  *       checking every output row against the expected values computed in Java;
- *   <li>warms each configuration up with untimed exchanges for {@code --warmup-seconds};
+ *   <li>warms each configuration up with untimed exchanges for at least {@code --warmup-seconds},
+ *       then until two consecutive ones agree within 10% and the JIT compiler threads of the server
+ *       and of this client have used at most 5% of a core over the last 2 s ({@link JitWatch}), at
+ *       most {@code --warmup-max-seconds} (default 60);
  *   <li>runs {@code --reps} rounds of <b>timed</b> exchanges, one per configuration per round
  *       (interleaved, so drift on a shared machine hits every configuration alike), each sending
  *       about {@code --target-seconds} worth of batches (at least {@code --min-batches}, at most
@@ -100,6 +103,7 @@ public final class BenchClient {
   int interpMaxBatch;
   long poolRows;
   double warmupSeconds;
+  double warmupMaxSeconds;
   double globalWarmupSeconds;
   int concurrencyClients;
 
@@ -127,6 +131,8 @@ public final class BenchClient {
       bench.interpMaxBatch = a.intValue("--interp-max-batch", 65536);
       bench.poolRows = a.longValue("--pool-rows", 1 << 20);
       bench.warmupSeconds = a.doubleValue("--warmup-seconds", bench.targetSeconds);
+      bench.warmupMaxSeconds =
+          a.doubleValue("--warmup-max-seconds", Math.max(60, 4 * bench.warmupSeconds));
       bench.globalWarmupSeconds = a.doubleValue("--global-warmup-seconds", 0);
       List<Integer> sizes = a.ints("--batch-sizes", "1K,64K,1M");
       // The filter, table and aggregate workloads may run at fewer sizes (quick mode).
@@ -252,6 +258,11 @@ public final class BenchClient {
     };
   }
 
+  /** Watches the JIT compilers of the server (when its pid is known) and of this JVM. */
+  JitWatch jitWatch() {
+    return new JitWatch(List.of(serverPid, Long.toString(ProcessHandle.current().pid())));
+  }
+
   /** One exchange's outcome: input rows and batches sent, output rows received. */
   record Run(long rows, long batches, long outputRows, double seconds) {}
 
@@ -306,12 +317,15 @@ public final class BenchClient {
         cell.put("verified", true);
         cell.put("verified_rows", v.rows());
         cell.put("verified_output_rows", v.outputRows());
-        // Warm up for about --warmup-seconds; size the timed runs from the last warm-up.
-        // ... and until two consecutive warm-up exchanges agree within 10% (JIT settled), at
-        // most four times as long. No warm-up at 0 (quick mode): the check run sizes them.
+        // Warm up for at least --warmup-seconds, then until two consecutive warm-up exchanges
+        // agree within 10% and the JIT compilers of the server and of this client have gone
+        // quiet (JitWatch), at most --warmup-max-seconds; size the timed runs from the last
+        // warm-up. No warm-up at 0 (quick mode): the check run sizes them.
         Run last = v;
         double previous = Double.NaN;
         long start = System.nanoTime();
+        JitWatch jit = jitWatch();
+        jit.sample();
         while (warmupSeconds > 0) {
           last =
               exchange(
@@ -320,11 +334,15 @@ public final class BenchClient {
                   pool,
                   batchesFor(last.rows() / last.seconds(), batchRows, capBatches),
                   false);
+          jit.sample();
           double rate = last.rows() / last.seconds();
           double elapsed = (System.nanoTime() - start) / 1e9;
-          if (elapsed >= warmupSeconds && Math.abs(rate - previous) <= 0.1 * rate
-              || elapsed >= 4 * warmupSeconds) {
+          boolean agree = Math.abs(rate - previous) <= 0.1 * rate;
+          boolean quiet = jit.quiet();
+          if (elapsed >= warmupSeconds && agree && quiet || elapsed >= warmupMaxSeconds) {
             cell.put("warmup_seconds", elapsed);
+            cell.put("warmup_jit_quiet", quiet);
+            cell.put("warmup_jit_share", jit.share());
             break;
           }
           previous = rate;
@@ -344,11 +362,16 @@ public final class BenchClient {
         boolean rssReset = !serverPid.isEmpty() && ProcStatus.resetPeak(serverPid);
         try {
           double serverCpu = serverPid.isEmpty() ? -1 : ProcStatus.cpuSeconds(serverPid);
+          double serverJit = serverPid.isEmpty() ? -1 : ProcStatus.compilerCpuSeconds(serverPid);
           Run run = exchange(descriptor(w, configs.get(i)), w, pool, batches[i], false);
           double rate = run.rows() / run.seconds();
           ObjectNode o = ((ArrayNode) cell.get("runs")).addObject();
           if (serverCpu >= 0) {
             o.put("server_cpu_s", ProcStatus.cpuSeconds(serverPid) - serverCpu);
+          }
+          if (serverJit >= 0) {
+            // CPU the server's JIT compilers used during the run: near 0 when it was warm.
+            o.put("server_jit_cpu_s", ProcStatus.compilerCpuSeconds(serverPid) - serverJit);
           }
           o.put("rows", run.rows());
           o.put("batches", run.batches());

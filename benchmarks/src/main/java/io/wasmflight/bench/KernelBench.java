@@ -250,17 +250,22 @@ public final class KernelBench {
   /** Warms up, then times {@code reps} repetitions of about {@code targetSeconds} each. */
   private double lastWarmupSeconds;
 
+  private boolean lastWarmupQuiet;
+
   /**
    * Calls {@code k} in windows of a tenth of the warm-up time until at least {@code
    * --warmup-seconds} have passed and two consecutive windows ran at rates within 5% of each other
    * (the JIT has settled: Chicory's generated classes can take seconds to reach C2 on a busy 2-core
-   * machine), or ten times the warm-up time at most. Returns the seconds per call of the last
-   * window.
+   * machine) and, for warm-ups of 0.5 s or more, this JVM's JIT compilers have gone quiet ({@link
+   * JitWatch}: a 2 s window, so shorter quick-mode warm-ups skip it), or ten times the warm-up time
+   * at most. Returns the seconds per call of the last window.
    */
   private double warmUp(Kernel k) {
     long start = System.nanoTime();
     long window = (long) Math.max(1e6, warmupSeconds * 1e8);
     double previous = Double.NaN;
+    JitWatch jit = new JitWatch(List.of(Long.toString(ProcessHandle.current().pid())));
+    jit.sample();
     while (true) {
       long t0 = System.nanoTime();
       long c0 = CPU.getCurrentThreadCpuTime();
@@ -275,8 +280,11 @@ public final class KernelBench {
       double cpuPerCall = (CPU.getCurrentThreadCpuTime() - c0) / 1e9 / calls;
       double elapsed = (System.nanoTime() - start) / 1e9;
       boolean settled = Math.abs(cpuPerCall - previous) <= 0.05 * cpuPerCall;
-      if (elapsed >= warmupSeconds && settled || elapsed >= 10 * warmupSeconds) {
+      jit.sample();
+      boolean quiet = warmupSeconds < 0.5 || jit.quiet();
+      if (elapsed >= warmupSeconds && settled && quiet || elapsed >= 10 * warmupSeconds) {
         lastWarmupSeconds = elapsed;
+        lastWarmupQuiet = quiet;
         return perCall;
       }
       previous = cpuPerCall;
@@ -286,6 +294,7 @@ public final class KernelBench {
   private void time(Kernel k, int rows, ObjectNode cell) {
     double perCall = warmUp(k);
     cell.put("warmup_seconds", lastWarmupSeconds);
+    cell.put("warmup_jit_quiet", lastWarmupQuiet);
     long calls = Math.max(1, (long) Math.ceil(targetSeconds / perCall));
     ArrayNode runs = cell.putArray("runs");
     double[] rowsPerSec = new double[reps];

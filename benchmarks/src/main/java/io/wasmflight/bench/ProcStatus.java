@@ -56,6 +56,37 @@ public final class ProcStatus {
   }
 
   /**
+   * User plus system CPU seconds a JVM's JIT compiler threads (HotSpot names them {@code C1
+   * CompilerThre…} and {@code C2 CompilerThre…}) have used so far, or -1 when the process is gone
+   * or {@code /proc} is unreadable; 0 for a process that is not a HotSpot JVM. A benchmark warm-up
+   * watches it: while C2 is still compiling, the timed code is not yet the code that runs later.
+   */
+  public static double compilerCpuSeconds(String pid) {
+    Path tasks = Path.of("/proc", pid, "task");
+    if (!Files.isDirectory(tasks)) {
+      return -1;
+    }
+    long ticks = 0;
+    try (var threads = Files.newDirectoryStream(tasks)) {
+      for (Path t : threads) {
+        try {
+          if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException e) {
+          // The thread ended between listing and reading (HotSpot retires idle compiler threads).
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
+  /**
    * Resets the peak RSS of a process to its current RSS (writes 5 to {@code clear_refs}, Linux
    * 4.0+); false when not permitted.
    */

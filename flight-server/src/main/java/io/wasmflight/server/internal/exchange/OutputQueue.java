@@ -195,8 +195,10 @@ final class OutputQueue implements BatchStep.Emitter, AutoCloseable {
     try (batch) {
       loader.load(batch);
     }
-    listener.putNext();
+    // Counted before it is handed to gRPC: a client that has read N batches must never scrape
+    // a batches_out below N (it may read the batch before putNext returns here).
     stats.output(rows, bytes);
+    listener.putNext();
     watch.progress();
   }
 
