@@ -260,7 +260,7 @@ public final class BenchClient {
 
   /** Watches the JIT compilers of the server (when its pid is known) and of this JVM. */
   JitWatch jitWatch() {
-    return new JitWatch(List.of(serverPid, Long.toString(ProcessHandle.current().pid())));
+    return JitWatch.thisJvmAnd(serverPid);
   }
 
   /** One exchange's outcome: input rows and batches sent, output rows received. */

@@ -29,6 +29,13 @@ final class JitWatch {
     this.pids = pids.stream().filter(p -> !p.isEmpty()).toList();
   }
 
+  /** Watches this JVM and the given processes (empty ids are skipped). */
+  static JitWatch thisJvmAnd(String... pids) {
+    List<String> all = new java.util.ArrayList<>(List.of(pids));
+    all.add(Long.toString(ProcessHandle.current().pid()));
+    return new JitWatch(all);
+  }
+
   /** Compiler CPU seconds of all watched processes so far (processes that cannot be read: 0). */
   double compilerSeconds() {
     double sum = 0;

@@ -232,7 +232,7 @@ public final class KernelBench {
     long t0 = System.nanoTime();
     GuestInstance.instantiate(module, compiled, CAP_PAGES, budget());
     o.put("first_ms", (System.nanoTime() - t0) / 1e6);
-    JitWatch jit = new JitWatch(List.of(Long.toString(ProcessHandle.current().pid())));
+    JitWatch jit = JitWatch.thisJvmAnd();
     jit.sample();
     long warmStart = System.nanoTime();
     int warm = 0;
@@ -286,7 +286,7 @@ public final class KernelBench {
     long start = System.nanoTime();
     long window = (long) Math.max(1e6, warmupSeconds * 1e8);
     double previous = Double.NaN;
-    JitWatch jit = new JitWatch(List.of(Long.toString(ProcessHandle.current().pid())));
+    JitWatch jit = JitWatch.thisJvmAnd();
     jit.sample();
     while (true) {
       long t0 = System.nanoTime();

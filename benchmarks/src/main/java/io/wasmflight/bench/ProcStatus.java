@@ -45,11 +45,7 @@ public final class ProcStatus {
    */
   public static double cpuSeconds(String pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", pid, "stat"));
-      // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
-      // utime 14, stime 15.
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+      return cpuTicks(Path.of("/proc", pid, "stat")) / TICKS_PER_SECOND;
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -73,9 +69,7 @@ public final class ProcStatus {
           if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) {
             continue;
           }
-          String stat = Files.readString(t.resolve("stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+          ticks += cpuTicks(t.resolve("stat"));
         } catch (IOException e) {
           // The thread ended between listing and reading (HotSpot retires idle compiler threads).
         }
@@ -84,6 +78,15 @@ public final class ProcStatus {
       return -1;
     }
     return ticks / TICKS_PER_SECOND;
+  }
+
+  /** utime + stime clock ticks of a process's or thread's {@code stat} file. */
+  private static long cpuTicks(Path stat) throws IOException {
+    String line = Files.readString(stat);
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
+    // utime 14, stime 15.
+    String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
   /**
