@@ -416,11 +416,16 @@ def cpu_seconds(pid):
     if not pid:
         return None
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_ticks(f"/proc/{pid}/stat") / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _cpu_ticks(stat_path):
+    """utime + stime clock ticks of a process's or thread's stat file."""
+    with open(stat_path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def compiler_cpu_seconds(pid):
@@ -439,9 +444,7 @@ def compiler_cpu_seconds(pid):
             with open(f"/proc/{pid}/task/{t}/comm") as f:
                 if "CompilerThre" not in f.read():
                     continue
-            with open(f"/proc/{pid}/task/{t}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += _cpu_ticks(f"/proc/{pid}/task/{t}/stat")
         except (OSError, ValueError, IndexError):
             continue  # the thread ended (HotSpot retires idle compiler threads)
     return total / tck
