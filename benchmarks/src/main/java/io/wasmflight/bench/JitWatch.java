@@ -1,6 +1,7 @@
 package io.wasmflight.bench;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,7 +32,7 @@ final class JitWatch {
 
   /** Watches this JVM and the given processes (empty ids are skipped). */
   static JitWatch thisJvmAnd(String... pids) {
-    List<String> all = new java.util.ArrayList<>(List.of(pids));
+    List<String> all = new ArrayList<>(List.of(pids));
     all.add(Long.toString(ProcessHandle.current().pid()));
     return new JitWatch(all);
   }
