@@ -41,8 +41,13 @@ wf_find_jdk() {
 }
 
 # JVM flags the server needs on this JDK (see shared notes: Arrow on 17+, Netty 4.2 on 23+).
+# -XX:Tier3DelayOn: while C2's queue is long, HotSpot compiles hot methods at C1's tier 2 (no
+# profiling) instead of tier 3; a large Chicory-compiled guest function then fails tier 3 later
+# ("out of virtual registers in linear scan"), has no profile to reach C2 with, and stays in tier-2
+# code for the life of the JVM (add_one's kernel at ~300 instead of ~1,200 Mrows/s). A threshold
+# never reached keeps tier 2 out of the way; the guest functions then reach C2 every time.
 wf_jvm_flags() {
-  local flags=(--add-opens=java.base/java.nio=ALL-UNNAMED)
+  local flags=(--add-opens=java.base/java.nio=ALL-UNNAMED -XX:Tier3DelayOn=100000)
   if [ "${WF_JAVA_MAJOR:-0}" -ge 23 ]; then
     flags+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
   fi

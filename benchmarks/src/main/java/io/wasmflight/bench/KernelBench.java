@@ -1,7 +1,5 @@
 package io.wasmflight.bench;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -16,6 +14,7 @@ import io.wasmflight.server.internal.abi.AbiV1;
 import io.wasmflight.server.internal.codec.InputWriter;
 import io.wasmflight.server.internal.codec.OutputReader;
 import io.wasmflight.server.internal.guest.CallBudget;
+import io.wasmflight.server.internal.guest.GuestCompiler;
 import io.wasmflight.server.internal.guest.GuestInstance;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,8 +43,8 @@ import org.apache.arrow.vector.types.pojo.Field;
  * <p>{@code --breakdown-only} instead times, for AOT, the copy into guest memory alone and the
  * whole server step (copy in, call, validate and copy out, release). bench.sh runs it in a separate
  * JVM so that the host-side work shares no JIT state with the call timings (the compiled speed of a
- * guest loop varies between JVMs: add_one at 64K rows runs at either about 340 or about 830 Mrows/s
- * depending on how C2 compiled it).
+ * guest loop depends on what C2 inlined into the guest function, and so on what else the JVM ran
+ * first).
  *
  * <pre>
  * KernelBench --wasm-dir DIR --out FILE --dump-dir DIR [--batch-sizes 1K,64K,1M] [--reps 5]
@@ -114,10 +113,7 @@ public final class KernelBench {
         long t0 = System.nanoTime();
         WasmModule module = Parser.parse(bytes);
         long t1 = System.nanoTime();
-        Function<Instance, Machine> compiled =
-            MachineFactoryCompiler.builder(module)
-                .withInterpreterFallback(InterpreterFallback.SILENT)
-                .compile();
+        Function<Instance, Machine> compiled = GuestCompiler.compile(module);
         long t2 = System.nanoTime();
         if (a.flag("--breakdown-only")) {
           for (int rows : sizes) {

@@ -40,7 +40,10 @@ public final class FlatMemory implements Memory {
 
   private final int initialPages;
   private final int maximumPages;
-  private byte[] bytes;
+
+  /** Read directly by {@link GuestMemoryAccess}; replaced (not resized) by {@link #grow}. */
+  byte[] bytes;
+
   private DataSegment[] dataSegments;
   private boolean growRefusedByCap;
 

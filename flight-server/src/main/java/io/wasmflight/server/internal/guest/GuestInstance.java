@@ -75,7 +75,7 @@ public final class GuestInstance {
       instance = builder.build();
     } catch (FlatMemory.MemoryCapExceeded e) {
       throw new WasmFlightException.LimitExceeded(e.getMessage());
-    } catch (ChicoryException | WasmException e) {
+    } catch (ChicoryException | WasmException | IndexOutOfBoundsException e) {
       if (budget.expired()) {
         throw budget.timedOut();
       }
@@ -109,7 +109,7 @@ public final class GuestInstance {
     budget.begin();
     try {
       return function.apply(args);
-    } catch (ChicoryException | WasmException e) {
+    } catch (ChicoryException | WasmException | IndexOutOfBoundsException e) {
       throw trap(e);
     } catch (StackOverflowError e) {
       throw new WasmFlightException.GuestTrap("call stack exhausted", e);
@@ -146,7 +146,7 @@ public final class GuestInstance {
     budget.begin(100_000_000L);
     try {
       packed = lastError.apply()[0];
-    } catch (ChicoryException | WasmException | StackOverflowError e) {
+    } catch (ChicoryException | WasmException | IndexOutOfBoundsException | StackOverflowError e) {
       return "";
     } finally {
       budget.end();
@@ -164,6 +164,11 @@ public final class GuestInstance {
   private static String describe(Exception e) {
     if (e instanceof WasmException) {
       return "uncaught wasm exception";
+    }
+    if (e instanceof IndexOutOfBoundsException) {
+      // Compiled code's loads and stores (GuestMemoryAccess) leave their array bounds check to the
+      // JVM; its exception is the guest's out-of-bounds trap.
+      return GuestMemoryAccess.OUT_OF_BOUNDS;
     }
     String m = e.getMessage();
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;

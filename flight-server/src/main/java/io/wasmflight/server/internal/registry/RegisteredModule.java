@@ -1,7 +1,5 @@
 package io.wasmflight.server.internal.registry;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.ChicoryException;
@@ -20,6 +18,7 @@ import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.Json;
 import io.wasmflight.server.internal.abi.AbiV1;
 import io.wasmflight.server.internal.guest.CallBudget;
+import io.wasmflight.server.internal.guest.GuestCompiler;
 import io.wasmflight.server.internal.guest.GuestInstance;
 import io.wasmflight.server.internal.guest.SessionLimits;
 import java.security.MessageDigest;
@@ -267,12 +266,7 @@ public final class RegisteredModule {
    */
   private static Function<Instance, Machine> compile(WasmModule module, Duration timeout) {
     CompletableFuture<Function<Instance, Machine>> future =
-        CompletableFuture.supplyAsync(
-            () ->
-                MachineFactoryCompiler.builder(module)
-                    .withInterpreterFallback(InterpreterFallback.SILENT)
-                    .compile(),
-            COMPILER);
+        CompletableFuture.supplyAsync(() -> GuestCompiler.compile(module), COMPILER);
     try {
       return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
