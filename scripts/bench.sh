@@ -12,7 +12,7 @@
 #
 # Usage: scripts/bench.sh [--quick] [--no-build] [--workloads LIST]
 #   (default)   full mode: batch sizes 1K, 64K, 1M; 5 timed runs per configuration (Java
-#               client), 3 (pyarrow), 5 kernel repetitions; about 45 minutes on 2 cores
+#               client), 3 (pyarrow), 5 kernel repetitions; about 30-45 minutes on 2 cores
 #   --quick     smoke mode (CI): every configuration runs once on a few batches and is verified,
 #               then once more timed (no warm-up); the filter, table and aggregate workloads at
 #               1K and 64K rows only; timings are recorded but meaningless; a few minutes

@@ -19,9 +19,11 @@ import subprocess
 import sys
 
 # Prefixes of the innermost frame's `class.method`, first match wins. FlatMemory is the guest's
-# linear memory; the compiled guest reaches it through CompiledMachineShaded.memory* helpers.
+# linear memory; the compiled guest's loads and stores go through GuestMemoryAccess (or, with
+# -Dwasmflight.guest.memoryAccess=chicory, Chicory's CompiledMachineShaded.memory* helpers).
 AREAS = [
     ("guest memory access", ("io.wasmflight.server.internal.guest.FlatMemory.",
+                             "io.wasmflight.server.internal.guest.GuestMemoryAccess.",
                              "com.dylibso.chicory.$gen.CompiledMachineShaded.memory")),
     ("guest code (Chicory-compiled)", ("com.dylibso.chicory.$gen.",)),
     ("Chicory runtime", ("com.dylibso.chicory.",)),
@@ -32,7 +34,7 @@ AREAS = [
     ("gRPC / Netty / protobuf", ("io.grpc.", "io.netty.", "com.google.protobuf.")),
 ]
 # JDK frames are attributed to the first caller outside these packages when there is one in
-# the few frames above (a VarHandle access in FlatMemory counts as guest memory access).
+# the few frames above (a VarHandle access in GuestMemoryAccess counts as guest memory access).
 JDK = ("java.", "jdk.", "sun.")
 
 
