@@ -230,7 +230,7 @@ class GuestCompilerTest {
   private static long pattern(int addr, int size) {
     long v = 0;
     for (int i = size - 1; i >= 0; i--) {
-      v = (v << 8) | ((addr + i) * 31 + 7) & 0xFF;
+      v = (v << 8) | (((addr + i) * 31 + 7) & 0xFF);
     }
     return v;
   }
