@@ -8,9 +8,12 @@ import com.dylibso.chicory.compiler.internal.MachineFactory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -33,29 +36,19 @@ import org.objectweb.asm.Type;
 public final class GuestCompiler {
   private GuestCompiler() {}
 
-  /** The Shaded helper methods the rewrite redirects (name + descriptor). */
-  static final Set<String> REDIRECTED = redirected();
+  /**
+   * The helpers the rewrite redirects (name + descriptor): exactly the public methods of {@link
+   * GuestMemoryAccess}, which mirror Chicory's shaded load and store helpers one for one.
+   */
+  private static final Set<String> REDIRECTED =
+      Arrays.stream(GuestMemoryAccess.class.getDeclaredMethods())
+          .filter(m -> Modifier.isPublic(m.getModifiers()))
+          .map(m -> m.getName() + Type.getMethodDescriptor(m))
+          .collect(Collectors.toUnmodifiableSet());
 
   private static final String TARGET = Type.getInternalName(GuestMemoryAccess.class);
   private static final boolean ENABLED =
       !"chicory".equals(System.getProperty("wasmflight.guest.memoryAccess"));
-
-  private static Set<String> redirected() {
-    String m = "Lcom/dylibso/chicory/runtime/Memory;";
-    return Set.of(
-        "memoryReadByte(II" + m + ")B",
-        "memoryReadShort(II" + m + ")S",
-        "memoryReadInt(II" + m + ")I",
-        "memoryReadLong(II" + m + ")J",
-        "memoryReadFloat(II" + m + ")F",
-        "memoryReadDouble(II" + m + ")D",
-        "memoryWriteByte(IBI" + m + ")V",
-        "memoryWriteShort(ISI" + m + ")V",
-        "memoryWriteInt(III" + m + ")V",
-        "memoryWriteLong(IJI" + m + ")V",
-        "memoryWriteFloat(IFI" + m + ")V",
-        "memoryWriteDouble(IDI" + m + ")V");
-  }
 
   /** A machine factory for instances of {@code module} (compiled once, shared by sessions). */
   public static Function<Instance, Machine> compile(WasmModule module) {

@@ -1,9 +1,6 @@
 package io.wasmflight.server.internal.guest;
 
 import com.dylibso.chicory.runtime.Memory;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The loads and stores of compiled guest code, called from the generated classes in place of
@@ -33,17 +30,6 @@ public final class GuestMemoryAccess {
   /** The trap message for an access outside memory (the Wasm spec's wording). */
   static final String OUT_OF_BOUNDS = "out of bounds memory access";
 
-  private static final VarHandle SHORT =
-      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle FLOAT =
-      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle DOUBLE =
-      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
-
   /**
    * The array index of guest address {@code base + offset}: negative (so out of bounds) when {@code
    * base} is 2^31 or more as an unsigned i32, or when the sum is. The same form as Chicory's own
@@ -60,23 +46,23 @@ public final class GuestMemoryAccess {
   }
 
   public static short memoryReadShort(int base, int offset, Memory memory) {
-    return (short) SHORT.get(((FlatMemory) memory).bytes, index(base, offset));
+    return (short) FlatMemory.SHORT.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
   public static int memoryReadInt(int base, int offset, Memory memory) {
-    return (int) INT.get(((FlatMemory) memory).bytes, index(base, offset));
+    return (int) FlatMemory.INT.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
   public static long memoryReadLong(int base, int offset, Memory memory) {
-    return (long) LONG.get(((FlatMemory) memory).bytes, index(base, offset));
+    return (long) FlatMemory.LONG.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
   public static float memoryReadFloat(int base, int offset, Memory memory) {
-    return (float) FLOAT.get(((FlatMemory) memory).bytes, index(base, offset));
+    return (float) FlatMemory.FLOAT.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
   public static double memoryReadDouble(int base, int offset, Memory memory) {
-    return (double) DOUBLE.get(((FlatMemory) memory).bytes, index(base, offset));
+    return (double) FlatMemory.DOUBLE.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
   public static void memoryWriteByte(int base, byte value, int offset, Memory memory) {
@@ -84,22 +70,22 @@ public final class GuestMemoryAccess {
   }
 
   public static void memoryWriteShort(int base, short value, int offset, Memory memory) {
-    SHORT.set(((FlatMemory) memory).bytes, index(base, offset), value);
+    FlatMemory.SHORT.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
   public static void memoryWriteInt(int base, int value, int offset, Memory memory) {
-    INT.set(((FlatMemory) memory).bytes, index(base, offset), value);
+    FlatMemory.INT.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
   public static void memoryWriteLong(int base, long value, int offset, Memory memory) {
-    LONG.set(((FlatMemory) memory).bytes, index(base, offset), value);
+    FlatMemory.LONG.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
   public static void memoryWriteFloat(int base, float value, int offset, Memory memory) {
-    FLOAT.set(((FlatMemory) memory).bytes, index(base, offset), value);
+    FlatMemory.FLOAT.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
   public static void memoryWriteDouble(int base, double value, int offset, Memory memory) {
-    DOUBLE.set(((FlatMemory) memory).bytes, index(base, offset), value);
+    FlatMemory.DOUBLE.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 }
