@@ -126,9 +126,19 @@ impl<'a, T: Primitive> PrimitiveArray<'a, T> {
     /// }
     /// ```
     pub fn map<U: Primitive>(&self, f: impl Fn(T) -> U) -> PrimitiveBuilder<U> {
-        let values: Vec<U> = self.values().iter().map(|&v| f(v)).collect();
+        let values = map_values(self.values(), f);
         PrimitiveBuilder::from_parts(values, ValidityBuilder::copy_of(self.validity(), self.len()))
     }
+}
+
+/// The loop of [`PrimitiveArray::map`], kept out of its caller: a JIT compiles one Wasm function
+/// as one unit with a limited inlining budget (the server's HotSpot: 8,000 bytecodes per compiled
+/// method), and inlined into the guest's entry function, with the batch parsing and output
+/// export around it, the loop's loads and stores were left as calls whenever that budget ran
+/// out first. On its own the function is small enough to be compiled whole.
+#[inline(never)]
+fn map_values<T: Primitive, U: Primitive>(values: &[T], f: impl Fn(T) -> U) -> Vec<U> {
+    values.iter().map(|&v| f(v)).collect()
 }
 
 impl<T: Primitive> Default for PrimitiveBuilder<T> {

@@ -36,8 +36,17 @@ public final class GuestMemoryAccess {
    * {@code getAddr}: after the (never taken) branch the index is {@code base + constant}, which
    * lets C2 merge the bounds checks of neighbouring accesses ({@code (base + offset) | (base >>
    * 31)}, branch-free, measured 10-20% slower on add_one and haversine for that reason).
+   *
+   * <p>Offset 0 (the instruction's constant, so C2 folds the test away) returns {@code base}
+   * untouched: a negative base is already out of bounds, and without this the sign test stayed in
+   * the code as one compare and branch per access (C2 turns the never-taken side into a trap, so
+   * the two equal sides never merge) — in add_one's loop, whose addresses are all {@code i32.add}s
+   * with offset 0, 16 of them per 8 rows; dropping them measured 1,661 → 2,000-2,300 Mrows/s.
    */
   private static int index(int base, int offset) {
+    if (offset == 0) {
+      return base;
+    }
     return base < 0 ? base : base + offset;
   }
 
