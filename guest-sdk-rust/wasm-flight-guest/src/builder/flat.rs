@@ -147,7 +147,41 @@ impl<T: Primitive> Default for PrimitiveBuilder<T> {
     }
 }
 
-collect_options!([T: Primitive] PrimitiveBuilder<T>, T);
+impl<T: Primitive> Extend<Option<T>> for PrimitiveBuilder<T> {
+    /// 64 rows at a time: their validity gathered in one word and appended once, instead of a
+    /// validity push per row (the per-row push was half of a row-wise kernel's time).
+    fn extend<I: IntoIterator<Item = Option<T>>>(&mut self, iter: I) {
+        let mut iter = iter.into_iter();
+        self.values.reserve(iter.size_hint().0);
+        loop {
+            let (mut bits, mut n) = (0u64, 0);
+            while n < 64 {
+                match iter.next() {
+                    Some(value) => {
+                        bits |= u64::from(value.is_some()) << n;
+                        self.values.push(value.unwrap_or_default());
+                        n += 1;
+                    }
+                    None => break,
+                }
+            }
+            if n > 0 {
+                self.validity.push_bits(bits, n);
+            }
+            if n < 64 {
+                return;
+            }
+        }
+    }
+}
+
+impl<T: Primitive> FromIterator<Option<T>> for PrimitiveBuilder<T> {
+    fn from_iter<I: IntoIterator<Item = Option<T>>>(iter: I) -> Self {
+        let mut builder = Self::default();
+        builder.extend(iter);
+        builder
+    }
+}
 
 impl<T: Primitive> From<PrimitiveBuilder<T>> for ArrayBuilder {
     fn from(b: PrimitiveBuilder<T>) -> Self {

@@ -143,6 +143,23 @@ impl BitmapBuilder {
         self.len += 1;
     }
 
+    /// The low `n` bits of `bits` (`n <= 64`), first bit lowest: whole bytes when the bitmap
+    /// ends on a byte boundary (as it does while a builder is filled 64 rows at a time), else
+    /// bit by bit.
+    pub(crate) fn push_bits(&mut self, bits: u64, n: usize) {
+        debug_assert!(n <= 64);
+        if self.len % 8 != 0 {
+            (0..n).for_each(|i| self.push(bits >> i & 1 != 0));
+            return;
+        }
+        let bits = if n == 64 { bits } else { bits & ((1u64 << n) - 1) };
+        let at = self.len / 8;
+        let count = (n + 7) / 8;
+        self.bytes.grow(at + count);
+        self.bytes.as_mut_slice()[at..].copy_from_slice(&bits.to_le_bytes()[..count]);
+        self.len += n;
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -185,6 +202,23 @@ impl ValidityBuilder {
             None => {}
         }
         self.len += 1;
+    }
+
+    /// The low `n` bits of `bits` (`n <= 64`), first slot lowest: 1 valid, 0 null.
+    pub(crate) fn push_bits(&mut self, bits: u64, n: usize) {
+        let bits = if n == 64 { bits } else { bits & ((1u64 << n) - 1) };
+        let valid = bits.count_ones() as usize;
+        self.null_count += n - valid;
+        match &mut self.bitmap {
+            Some(bitmap) => bitmap.push_bits(bits, n),
+            None if valid < n => {
+                let mut bitmap = BitmapBuilder::ones(self.len);
+                bitmap.push_bits(bits, n);
+                self.bitmap = Some(bitmap);
+            }
+            None => {}
+        }
+        self.len += n;
     }
 
     /// A copy of a view's validity, in bulk: one byte copy when the bitmap starts on a byte
@@ -740,6 +774,44 @@ mod tests {
             );
         })
         .unwrap();
+    }
+
+    /// Length, null count and buffer bytes of what a builder makes.
+    fn parts(b: PrimitiveBuilder<i32>) -> (usize, Option<usize>, Vec<Option<Vec<u8>>>) {
+        let data = ArrayBuilder::from(b).data;
+        let buffers = data.buffers.iter().map(|b| b.as_ref().map(|b| b.bytes().to_vec())).collect();
+        (data.len, data.null_count, buffers)
+    }
+
+    #[test]
+    fn collect_and_extend_match_pushing_row_by_row() {
+        // collect/extend gather validity 64 rows at a time; every length around those chunks,
+        // with no nulls, nulls throughout, a first null at a chunk start or inside a later chunk
+        // and only nulls, from empty and after pushes that leave the bitmap mid-byte.
+        let patterns: [fn(usize) -> bool; 5] =
+            [|_| true, |i| i % 7 != 3, |i| i != 64, |i| i < 100, |_| false];
+        for len in [0, 1, 7, 8, 63, 64, 65, 127, 128, 130, 200] {
+            for (p, valid) in patterns.iter().enumerate() {
+                let rows: Vec<Option<i32>> =
+                    (0..len).map(|i| Some(i as i32 * 3 - 7).filter(|_| valid(i))).collect();
+                for before in [0, 3, 8] {
+                    let head: Vec<Option<i32>> =
+                        (0..before).map(|i| Some(i).filter(|i| i % 2 == 0)).collect();
+                    let mut pushed = PrimitiveBuilder::<i32>::new();
+                    head.iter().chain(&rows).for_each(|&v| pushed.push(v));
+                    let mut extended = PrimitiveBuilder::<i32>::new();
+                    head.iter().for_each(|&v| extended.push(v));
+                    extended.extend(rows.iter().copied());
+                    let what = format!("len {len}, pattern {p}, {before} pushed before");
+                    assert_eq!(extended.len(), before as usize + len, "{what}");
+                    assert_eq!(parts(extended), parts(pushed), "{what}");
+                }
+                let mut pushed = PrimitiveBuilder::<i32>::new();
+                rows.iter().for_each(|&v| pushed.push(v));
+                let collected: PrimitiveBuilder<i32> = rows.iter().copied().collect();
+                assert_eq!(parts(collected), parts(pushed), "len {len}, pattern {p}, collected");
+            }
+        }
     }
 
     #[test]

@@ -497,6 +497,13 @@ impl<'a> Bitmap<'a> {
     /// Bit `i`. Panics if `i >= len()`.
     pub fn get(&self, i: usize) -> bool {
         assert!(i < self.len, "index {i} out of range for {} bits", self.len);
+        self.bit(i)
+    }
+
+    /// Bit `i`, for callers that know `i < len()` (no length assert, so it inlines into their
+    /// loops; the byte index is still checked).
+    #[inline]
+    pub(crate) fn bit(&self, i: usize) -> bool {
         let bit = self.offset + i;
         self.bytes[bit / 8] & (1 << (bit % 8)) != 0
     }
