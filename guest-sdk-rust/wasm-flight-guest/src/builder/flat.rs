@@ -15,6 +15,13 @@ macro_rules! collect_options {
             }
         }
 
+        from_iter_by_extend!([$($generics)*] $builder, $item);
+    };
+}
+
+/// Implements `FromIterator` of `Option<$item>` as `extend` on an empty builder.
+macro_rules! from_iter_by_extend {
+    ([$($generics:tt)*] $builder:ty, $item:ty) => {
         impl<$($generics)*> FromIterator<Option<$item>> for $builder {
             fn from_iter<I: IntoIterator<Item = Option<$item>>>(iter: I) -> Self {
                 let mut builder = Self::default();
@@ -175,13 +182,7 @@ impl<T: Primitive> Extend<Option<T>> for PrimitiveBuilder<T> {
     }
 }
 
-impl<T: Primitive> FromIterator<Option<T>> for PrimitiveBuilder<T> {
-    fn from_iter<I: IntoIterator<Item = Option<T>>>(iter: I) -> Self {
-        let mut builder = Self::default();
-        builder.extend(iter);
-        builder
-    }
-}
+from_iter_by_extend!([T: Primitive] PrimitiveBuilder<T>, T);
 
 impl<T: Primitive> From<PrimitiveBuilder<T>> for ArrayBuilder {
     fn from(b: PrimitiveBuilder<T>) -> Self {

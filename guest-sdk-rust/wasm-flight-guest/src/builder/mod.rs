@@ -110,6 +110,15 @@ impl Buffer {
     }
 }
 
+/// The low `n` bits of `bits` (`n <= 64`), the others cleared.
+fn low_bits(bits: u64, n: usize) -> u64 {
+    if n == 64 {
+        bits
+    } else {
+        bits & ((1u64 << n) - 1)
+    }
+}
+
 /// An LSB-first bitmap being built.
 #[derive(Clone, Default)]
 pub(crate) struct BitmapBuilder {
@@ -143,16 +152,15 @@ impl BitmapBuilder {
         self.len += 1;
     }
 
-    /// The low `n` bits of `bits` (`n <= 64`), first bit lowest: whole bytes when the bitmap
-    /// ends on a byte boundary (as it does while a builder is filled 64 rows at a time), else
-    /// bit by bit.
+    /// The `n` bits of `bits` (`n <= 64`, no bit set from `n` up: see [`low_bits`]), first bit
+    /// lowest: whole bytes when the bitmap ends on a byte boundary (as it does while a builder
+    /// is filled 64 rows at a time), else bit by bit.
     pub(crate) fn push_bits(&mut self, bits: u64, n: usize) {
-        debug_assert!(n <= 64);
+        debug_assert!(n <= 64 && bits == low_bits(bits, n));
         if self.len % 8 != 0 {
             (0..n).for_each(|i| self.push(bits >> i & 1 != 0));
             return;
         }
-        let bits = if n == 64 { bits } else { bits & ((1u64 << n) - 1) };
         let at = self.len / 8;
         let count = (n + 7) / 8;
         self.bytes.grow(at + count);
@@ -206,7 +214,7 @@ impl ValidityBuilder {
 
     /// The low `n` bits of `bits` (`n <= 64`), first slot lowest: 1 valid, 0 null.
     pub(crate) fn push_bits(&mut self, bits: u64, n: usize) {
-        let bits = if n == 64 { bits } else { bits & ((1u64 << n) - 1) };
+        let bits = low_bits(bits, n);
         let valid = bits.count_ones() as usize;
         self.null_count += n - valid;
         match &mut self.bitmap {
