@@ -50,51 +50,107 @@ public final class GuestMemoryAccess {
     return base < 0 ? base : base + offset;
   }
 
+  /**
+   * The array behind a compiled function's memory, which {@link GuestCompiler} keeps in a local of
+   * the function (read on entry and again after every call, after which it may have grown).
+   */
+  public static byte[] bytes(Memory memory) {
+    return ((FlatMemory) memory).bytes;
+  }
+
   public static byte memoryReadByte(int base, int offset, Memory memory) {
     return ((FlatMemory) memory).bytes[index(base, offset)];
+  }
+
+  public static byte memoryReadByte(int base, int offset, byte[] bytes) {
+    return bytes[index(base, offset)];
   }
 
   public static short memoryReadShort(int base, int offset, Memory memory) {
     return (short) FlatMemory.SHORT.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
+  public static short memoryReadShort(int base, int offset, byte[] bytes) {
+    return (short) FlatMemory.SHORT.get(bytes, index(base, offset));
+  }
+
   public static int memoryReadInt(int base, int offset, Memory memory) {
     return (int) FlatMemory.INT.get(((FlatMemory) memory).bytes, index(base, offset));
+  }
+
+  public static int memoryReadInt(int base, int offset, byte[] bytes) {
+    return (int) FlatMemory.INT.get(bytes, index(base, offset));
   }
 
   public static long memoryReadLong(int base, int offset, Memory memory) {
     return (long) FlatMemory.LONG.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
+  public static long memoryReadLong(int base, int offset, byte[] bytes) {
+    return (long) FlatMemory.LONG.get(bytes, index(base, offset));
+  }
+
   public static float memoryReadFloat(int base, int offset, Memory memory) {
     return (float) FlatMemory.FLOAT.get(((FlatMemory) memory).bytes, index(base, offset));
+  }
+
+  public static float memoryReadFloat(int base, int offset, byte[] bytes) {
+    return (float) FlatMemory.FLOAT.get(bytes, index(base, offset));
   }
 
   public static double memoryReadDouble(int base, int offset, Memory memory) {
     return (double) FlatMemory.DOUBLE.get(((FlatMemory) memory).bytes, index(base, offset));
   }
 
+  public static double memoryReadDouble(int base, int offset, byte[] bytes) {
+    return (double) FlatMemory.DOUBLE.get(bytes, index(base, offset));
+  }
+
   public static void memoryWriteByte(int base, byte value, int offset, Memory memory) {
     ((FlatMemory) memory).bytes[index(base, offset)] = value;
+  }
+
+  public static void memoryWriteByte(int base, byte value, int offset, byte[] bytes) {
+    bytes[index(base, offset)] = value;
   }
 
   public static void memoryWriteShort(int base, short value, int offset, Memory memory) {
     FlatMemory.SHORT.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
+  public static void memoryWriteShort(int base, short value, int offset, byte[] bytes) {
+    FlatMemory.SHORT.set(bytes, index(base, offset), value);
+  }
+
   public static void memoryWriteInt(int base, int value, int offset, Memory memory) {
     FlatMemory.INT.set(((FlatMemory) memory).bytes, index(base, offset), value);
+  }
+
+  public static void memoryWriteInt(int base, int value, int offset, byte[] bytes) {
+    FlatMemory.INT.set(bytes, index(base, offset), value);
   }
 
   public static void memoryWriteLong(int base, long value, int offset, Memory memory) {
     FlatMemory.LONG.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
+  public static void memoryWriteLong(int base, long value, int offset, byte[] bytes) {
+    FlatMemory.LONG.set(bytes, index(base, offset), value);
+  }
+
   public static void memoryWriteFloat(int base, float value, int offset, Memory memory) {
     FlatMemory.FLOAT.set(((FlatMemory) memory).bytes, index(base, offset), value);
   }
 
+  public static void memoryWriteFloat(int base, float value, int offset, byte[] bytes) {
+    FlatMemory.FLOAT.set(bytes, index(base, offset), value);
+  }
+
   public static void memoryWriteDouble(int base, double value, int offset, Memory memory) {
     FlatMemory.DOUBLE.set(((FlatMemory) memory).bytes, index(base, offset), value);
+  }
+
+  public static void memoryWriteDouble(int base, double value, int offset, byte[] bytes) {
+    FlatMemory.DOUBLE.set(bytes, index(base, offset), value);
   }
 }
