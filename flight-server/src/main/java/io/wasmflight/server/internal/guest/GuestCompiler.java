@@ -169,9 +169,10 @@ public final class GuestCompiler {
   /**
    * Gives the loads and stores of a function the memory's array from a local of its own instead of
    * reading it from the memory at each access: the local is set on entry, after every call that
-   * could grow the memory (any call but to a load, a store, a numeric helper or the JDK), and at
-   * each exception handler. Each access whose memory argument is the function's memory parameter
-   * (Chicory loads it right before the call) then takes the local. Returns how many accesses.
+   * could grow the memory ({@link #mayGrowMemory}), and at each exception handler (its protected
+   * code may have called a function that grew the memory and then threw). Each access whose memory
+   * argument is the function's memory parameter (Chicory loads it right before the call) then takes
+   * the local. Returns how many accesses.
    *
    * <p>Why: C2 does not keep a field's value across a safepoint poll, so every loop iteration read
    * {@code FlatMemory.bytes} and the array's length again before its first access; a local's value
@@ -288,8 +289,9 @@ public final class GuestCompiler {
 
   /**
    * False for the calls that cannot replace the memory's array: loads, stores and the other memory
-   * helpers but {@code memoryGrow}, globals, traps, the loop countdown, numeric helpers (no object
-   * parameter), the JDK's, and the module's functions that {@code growth} clears.
+   * helpers but {@code memoryGrow}, globals, traps, the interruption check, numeric helpers (no
+   * object parameter), the JDK's, and the module's functions that {@code growth} clears. Any other
+   * call (indirect calls, host functions, tables, ...) counts as growing.
    */
   private static boolean mayGrowMemory(MethodInsnNode call, MemoryGrowth growth) {
     if (call.owner.equals(TARGET) || call.owner.startsWith("java/lang/")) {

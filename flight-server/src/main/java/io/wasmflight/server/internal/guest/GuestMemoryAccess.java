@@ -23,6 +23,10 @@ import com.dylibso.chicory.runtime.Memory;
  * turned into the guest's trap, "out of bounds memory access", by {@link GuestInstance} (the one
  * place guest calls are made), instead of by a handler here: a handler per access would cost
  * bytecode and nodes at every access.
+ *
+ * <p>Each access comes in two forms: on the {@link Memory} (as Chicory passes it) and on its array,
+ * which functions with a loop keep in a local ({@link GuestCompiler}): C2 re-reads a field after
+ * every safepoint poll, so a loop read {@code FlatMemory.bytes} and the length again per iteration.
  */
 public final class GuestMemoryAccess {
   private GuestMemoryAccess() {}
