@@ -1,6 +1,7 @@
 package io.wasmflight.server.internal.guest;
 
 import com.dylibso.chicory.runtime.ConstantEvaluators;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
@@ -44,6 +45,12 @@ public final class FlatMemory implements Memory {
 
   /** Read directly by {@link GuestMemoryAccess}; replaced (not resized) by {@link #grow}. */
   byte[] bytes;
+
+  /**
+   * The module's own globals in its numbering, set by {@link GuestInstance} when the module imports
+   * none; read by {@link GuestGlobalAccess}. Null otherwise.
+   */
+  GlobalInstance[] globals;
 
   private DataSegment[] dataSegments;
   private boolean growRefusedByCap;

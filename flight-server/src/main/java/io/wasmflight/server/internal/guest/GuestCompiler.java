@@ -49,7 +49,9 @@ import org.objectweb.asm.tree.VarInsnNode;
  * <p>In a function with a loop, the accesses then also take the memory's array from a new local
  * (see {@link #keepArrayInLocal}), set on entry, at exception handlers, and after each call that
  * {@link MemoryGrowth} cannot clear of growing the memory; the stack map frames declare the local.
- * Everything else in Chicory's output is kept as it is.
+ * Numeric {@code global.get}/{@code global.set} go to {@link GuestGlobalAccess}, with the
+ * function's memory loaded as one more argument. Everything else in Chicory's output is kept as it
+ * is.
  *
  * <p>The compiled code must run on instances whose memory is a {@link FlatMemory}, as {@link
  * GuestInstance} makes them.
@@ -70,6 +72,10 @@ public final class GuestCompiler {
           .collect(Collectors.toUnmodifiableSet());
 
   private static final String TARGET = Type.getInternalName(GuestMemoryAccess.class);
+  private static final String GLOBALS_TARGET = Type.getInternalName(GuestGlobalAccess.class);
+  private static final String INSTANCE = Type.getDescriptor(Instance.class);
+  private static final String READ_GLOBAL = "(I" + INSTANCE + ")J";
+  private static final String WRITE_GLOBAL = "(JI" + INSTANCE + ")V";
   private static final String OPCODES = "com/dylibso/chicory/runtime/OpcodeImpl";
   private static final String GENERATED = "com/dylibso/chicory/$gen/";
   private static final Set<String> SHADED_NOT_GROWING =
@@ -91,6 +97,10 @@ public final class GuestCompiler {
   /** {@code -Dwasmflight.guest.arrayLocal=false} reads the array from the memory at each access. */
   private static final boolean ARRAY_LOCAL =
       REDIRECT && !"false".equals(System.getProperty("wasmflight.guest.arrayLocal"));
+
+  /** {@code -Dwasmflight.guest.globals=chicory} keeps Chicory's global access (for comparisons). */
+  private static final boolean REDIRECT_GLOBALS =
+      REDIRECT && !"chicory".equals(System.getProperty("wasmflight.guest.globals"));
 
   private static final String MEMORY = Type.getDescriptor(Memory.class);
   private static final String BYTES_DESCRIPTOR = "(" + MEMORY + ")[B";
@@ -128,6 +138,7 @@ public final class GuestCompiler {
       int changed = 0;
       for (MethodNode method : node.methods) {
         changed += redirectLoadsAndStores(method);
+        changed += redirectGlobals(method);
         if (ARRAY_LOCAL && !noArrayLocal.contains(method.name + method.desc)) {
           changed += keepArrayInLocal(method, growth);
         }
@@ -162,6 +173,39 @@ public final class GuestCompiler {
         call.itf = false;
         count++;
       }
+    }
+    return count;
+  }
+
+  /**
+   * Points Chicory's {@code readGlobal} and {@code writeGlobal} (numeric globals) at {@link
+   * GuestGlobalAccess}, which also takes the function's memory: Chicory passes the instance last,
+   * loaded right before the call, and the memory parameter is loaded after it. Returns how many.
+   */
+  private static int redirectGlobals(MethodNode method) {
+    if (!REDIRECT_GLOBALS) {
+      return 0;
+    }
+    int memorySlot = memoryParameterSlot(method);
+    if (memorySlot < 0) {
+      return 0;
+    }
+    int count = 0;
+    for (AbstractInsnNode insn : method.instructions.toArray()) {
+      if (insn instanceof MethodInsnNode call
+          && call.getOpcode() == Opcodes.INVOKESTATIC
+          && call.owner.endsWith("Shaded")
+          && ((call.name.equals("readGlobal") && call.desc.equals(READ_GLOBAL))
+              || (call.name.equals("writeGlobal") && call.desc.equals(WRITE_GLOBAL)))) {
+        method.instructions.insertBefore(call, new VarInsnNode(Opcodes.ALOAD, memorySlot));
+        call.owner = GLOBALS_TARGET;
+        call.desc = call.desc.replace(INSTANCE + ")", INSTANCE + MEMORY + ")");
+        call.itf = false;
+        count++;
+      }
+    }
+    if (count > 0) {
+      method.maxStack += 1;
     }
     return count;
   }
@@ -294,7 +338,9 @@ public final class GuestCompiler {
    * call (indirect calls, host functions, tables, ...) counts as growing.
    */
   private static boolean mayGrowMemory(MethodInsnNode call, MemoryGrowth growth) {
-    if (call.owner.equals(TARGET) || call.owner.startsWith("java/lang/")) {
+    if (call.owner.equals(TARGET)
+        || call.owner.equals(GLOBALS_TARGET)
+        || call.owner.startsWith("java/lang/")) {
       return false;
     }
     if (call.owner.endsWith("Shaded")) {

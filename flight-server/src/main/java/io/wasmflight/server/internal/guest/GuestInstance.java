@@ -2,11 +2,13 @@ package io.wasmflight.server.internal.guest;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.WasmException;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
 import io.wasmflight.server.WasmFlightException;
 import io.wasmflight.server.internal.abi.AbiV1;
 import java.nio.charset.StandardCharsets;
@@ -51,12 +53,28 @@ public final class GuestInstance {
       int capPages,
       CallBudget budget) {
     FlatMemory[] created = new FlatMemory[1];
+    // The module's own globals, in its numbering, for GuestGlobalAccess: Chicory creates them in
+    // order, before any guest code runs. Only when no global is imported (the numberings agree).
+    GlobalInstance[] globals =
+        module.importSection().count(ExternalType.GLOBAL) == 0
+            ? new GlobalInstance[module.globalSection().globalCount()]
+            : null;
+    int[] globalsMade = new int[1];
     Instance.Builder builder =
         Instance.builder(module)
             .withMemoryFactory(
                 limits -> {
                   created[0] = new FlatMemory(limits, capPages);
+                  created[0].globals = globals;
                   return created[0];
+                })
+            .withGlobalFactory(
+                (low, high, type, mutability) -> {
+                  GlobalInstance global = new GlobalInstance(low, high, type, mutability);
+                  if (globals != null) {
+                    globals[globalsMade[0]++] = global;
+                  }
+                  return global;
                 });
     if (machineFactory != null) {
       builder.withMachineFactory(machineFactory);
