@@ -376,7 +376,11 @@ public final class ArrowMessages {
           int k = Math.min(left, PIECE);
           ByteBuf piece = alloc.directBuffer(k, k);
           try {
-            piece.writeBytes(composite, at, k);
+            // From the composite's side: it copies component by component. piece.writeBytes(
+            // composite, ...) had Netty's pooled buffer ask the composite for one NIO buffer, which
+            // a composite of several components builds as a new heap ByteBuffer of the whole span
+            // and copies into first: a second copy and a piece-sized garbage array per piece.
+            composite.getBytes(at, piece, k);
           } catch (RuntimeException e) {
             piece.release();
             throw e;
